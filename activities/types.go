@@ -1,0 +1,130 @@
+package activities
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/temporal-ecs/temporal-ecs/activities/job"
+)
+
+// PrepareInput is the input of PrepareTaskDefinition: the job configuration
+// exactly as the workflow received it.
+type PrepareInput struct {
+	Job json.RawMessage `json:"job"`
+}
+
+// RegisterResult is the output of GetOrRegisterTaskDefinition.
+type RegisterResult struct {
+	TaskDefinitionArn string `json:"taskDefinitionArn"`
+	// Registered is true when this call registered a new revision, which
+	// autoDeregisterTaskDefinition may then deregister.
+	Registered bool `json:"registered"`
+}
+
+// RunTaskInput is the input of RunTask.
+type RunTaskInput struct {
+	Job               *job.Prepared `json:"job"`
+	TaskDefinitionArn string        `json:"taskDefinitionArn"`
+	// ClientToken makes RunTask idempotent: the workflow derives it from its
+	// execution, so a retried attempt never starts a second task.
+	ClientToken string `json:"clientToken"`
+	// StartedBy names the workflow on the task (ECS allows 128 characters).
+	StartedBy string `json:"startedBy"`
+}
+
+// TaskRef locates a running task and the clients that reach it.
+type TaskRef struct {
+	Region  string `json:"region,omitempty"`
+	RoleArn string `json:"roleArn,omitempty"`
+	// Cluster is the cluster as the job named it; ClusterArn as ECS returned it.
+	Cluster    string `json:"cluster,omitempty"`
+	ClusterArn string `json:"clusterArn"`
+	TaskArn    string `json:"taskArn"`
+	// Identifier is "<cluster>::<taskArn>", the configured cluster name when given.
+	Identifier        string `json:"identifier"`
+	TaskDefinitionArn string `json:"taskDefinitionArn"`
+	ContainerName     string `json:"containerName"`
+	// LogGroup and LogStream locate the orchestrated container's awslogs
+	// stream; empty when it has no awslogs configuration.
+	LogGroup  string `json:"logGroup,omitempty"`
+	LogStream string `json:"logStream,omitempty"`
+	// LogRegion is the region of the log group (awslogs-region).
+	LogRegion string `json:"logRegion,omitempty"`
+}
+
+// WaitInput is the input of WaitForTaskStart and WaitForTaskFinish.
+type WaitInput struct {
+	Task                TaskRef `json:"task"`
+	PollIntervalSeconds float64 `json:"pollIntervalSeconds"`
+	StartTimeoutSeconds int     `json:"startTimeoutSeconds,omitempty"`
+	StreamOutput        bool    `json:"streamOutput,omitempty"`
+	// WorkflowID is attached to streamed log lines.
+	WorkflowID string `json:"workflowId,omitempty"`
+}
+
+// WaitForStartResult is the output of WaitForTaskStart.
+type WaitForStartResult struct {
+	LastStatus string `json:"lastStatus"`
+	// Finished is set when the task had already run and stopped between two
+	// polls: the workflow then skips WaitForTaskFinish.
+	Finished *TaskResult `json:"finished,omitempty"`
+}
+
+// ContainerResult is one container of a stopped task.
+type ContainerResult struct {
+	Name string `json:"name"`
+	// ExitCode is nil when ECS reported none.
+	ExitCode *int   `json:"exitCode,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// TaskResult is the outcome of a job: the workflow's result.
+type TaskResult struct {
+	Identifier        string `json:"identifier"`
+	TaskArn           string `json:"taskArn"`
+	ClusterArn        string `json:"clusterArn"`
+	TaskDefinitionArn string `json:"taskDefinitionArn"`
+	LastStatus        string `json:"lastStatus"`
+	// ExitCode is the orchestrated container's exit code, -1 when ECS reported none.
+	ExitCode      int               `json:"exitCode"`
+	StopCode      string            `json:"stopCode,omitempty"`
+	StoppedReason string            `json:"stoppedReason,omitempty"`
+	Containers    []ContainerResult `json:"containers,omitempty"`
+	StartedAt     *time.Time        `json:"startedAt,omitempty"`
+	StoppedAt     *time.Time        `json:"stoppedAt,omitempty"`
+	LogGroup      string            `json:"logGroup,omitempty"`
+	LogStream     string            `json:"logStream,omitempty"`
+}
+
+// StopInput is the input of StopTask.
+type StopInput struct {
+	Region  string `json:"region,omitempty"`
+	RoleArn string `json:"roleArn,omitempty"`
+	// Cluster is the job's cluster; an identifier in another cluster is refused.
+	Cluster string `json:"cluster,omitempty"`
+	// Identifier is "<cluster>::<taskArn>".
+	Identifier string `json:"identifier"`
+	Reason     string `json:"reason,omitempty"`
+}
+
+// DeregisterInput is the input of DeregisterTaskDefinition.
+type DeregisterInput struct {
+	Region            string `json:"region,omitempty"`
+	RoleArn           string `json:"roleArn,omitempty"`
+	TaskDefinitionArn string `json:"taskDefinitionArn"`
+}
+
+// Stable error types of the non-retryable application errors the
+// activities return; the workflow and callers match on them.
+const (
+	ErrInvalidJobConfiguration = "InvalidJobConfiguration"
+	ErrClusterNotFound         = "ClusterNotFound"
+	ErrTaskFailedToStart       = "TaskFailedToStart"
+	ErrTaskStartTimeout        = "TaskStartTimeout"
+	ErrTaskDefinitionInactive  = "TaskDefinitionInactive"
+	ErrNoContainerInstances    = "NoContainerInstances"
+	ErrMissingLogsPermissions  = "MissingLogsPermissions"
+	ErrNetworkConfiguration    = "NetworkConfiguration"
+	ErrRunTaskFailed           = "RunTaskFailed"
+	ErrInvalidIdentifier       = "InvalidIdentifier"
+)
