@@ -206,7 +206,6 @@ func (s *Store) describeStream(g *group, st *stream) types.LogStream {
 		LogStreamName: aws.String(st.name),
 		Arn:           aws.String(s.streamARN(g.name, st.name)),
 		CreationTime:  aws.Int64(st.createdAt),
-		StoredBytes:   aws.Int64(0),
 	}
 	if len(st.events) > 0 {
 		ls.FirstEventTimestamp = aws.Int64(st.firstTS)
