@@ -43,4 +43,39 @@ type Prepared struct {
 	// Warnings are the configuration warnings found while preparing, to be
 	// logged by the activity and shown to the user.
 	Warnings []string `json:"warnings,omitempty"`
+
+	// LaunchType is the launch type the definition was prepared for and the
+	// checks of an ARN-given definition use: FARGATE, FARGATE_SPOT, EC2,
+	// EXTERNAL, or empty when the job set launchType null. The RunTask
+	// request may still carry none (capacity provider strategy).
+	LaunchType string `json:"launchType,omitempty"`
+	// ConfigureCloudwatchLogs is the resolved configureCloudwatchLogs, and
+	// ExecutionRoleArn the job's execution role (for error hints).
+	ConfigureCloudwatchLogs bool   `json:"configureCloudwatchLogs,omitempty"`
+	ExecutionRoleArn        string `json:"executionRoleArn,omitempty"`
+
+	// VpcID is the VPC whose subnets are inferred or checked; empty means
+	// the default VPC. Network is the job's custom awsvpc configuration.
+	VpcID   string   `json:"vpcId,omitempty"`
+	Network *Network `json:"network,omitempty"`
+	// NetworkMode is the task definition's network mode when known (always
+	// for a prepared definition; after Resolve for an ARN-given one).
+	NetworkMode string `json:"networkMode,omitempty"`
+
+	// TaskDefinitionDigest is Digest(TaskDefinition), the cache key of the
+	// registered revision; empty with TaskDefinitionArn.
+	TaskDefinitionDigest string `json:"taskDefinitionDigest,omitempty"`
+
+	// LogGroup, LogRegion and LogStreamPrefix are the awslogs settings of
+	// the orchestrated container when it has them; its stream is
+	// "<prefix>/<container>/<task ID>". LogRegion empty means the task's region.
+	LogGroup        string `json:"logGroup,omitempty"`
+	LogRegion       string `json:"logRegion,omitempty"`
+	LogStreamPrefix string `json:"logStreamPrefix,omitempty"`
+
+	// TaskCustomizations is the RFC 6902 patch BuildRunRequest applies last.
+	TaskCustomizations []PatchOperation `json:"taskCustomizations,omitempty"`
+	// UnsetEnv lists the env variables the job set to null: removed from a
+	// prepared definition, impossible to remove from an ARN-given one.
+	UnsetEnv []string `json:"unsetEnv,omitempty"`
 }

@@ -1,0 +1,193 @@
+package job
+
+import (
+	"encoding/json"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// checkShape checks that v, a decoded JSON value (map[string]any, []any,
+// string, json.Number or float64, bool, nil), decodes into a value of type t
+// and that every object key names a field. Fields of structs with JSON tags
+// (this package's types) match their tag exactly; untagged fields (the
+// aws-sdk-go-v2 types) match their Go name case-insensitively, as
+// encoding/json does. It returns an *Error naming the path of the first
+// problem, in key order.
+func checkShape(path string, v any, t reflect.Type) *Error {
+	if v == nil {
+		// null decodes into anything (zero value or unchanged).
+		return nil
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		b, err := json.Marshal(v)
+		if err == nil {
+			err = json.Unmarshal(b, reflect.New(t).Interface())
+		}
+		if err != nil {
+			return &Error{Field: path, Message: err.Error()}
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return checkShape(path, v, t.Elem())
+	case reflect.Interface:
+		return nil
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			return &Error{Field: path, Message: "must be a string"}
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			return &Error{Field: path, Message: "must be true or false"}
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := asInt(v)
+		if !ok {
+			return &Error{Field: path, Message: "must be an integer"}
+		}
+		bits := t.Bits()
+		if n < -(1<<(bits-1)) || n > (1<<(bits-1))-1 {
+			return &Error{Field: path, Message: "is out of range"}
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, ok := asInt(v)
+		if !ok || n < 0 {
+			return &Error{Field: path, Message: "must be a non-negative integer"}
+		}
+	case reflect.Float32, reflect.Float64:
+		if _, ok := asFloat(v); !ok {
+			return &Error{Field: path, Message: "must be a number"}
+		}
+	case reflect.Slice, reflect.Array:
+		items, ok := v.([]any)
+		if !ok {
+			return &Error{Field: path, Message: "must be an array"}
+		}
+		for i, item := range items {
+			if err := checkShape(indexPath(path, i), item, t.Elem()); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return &Error{Field: path, Message: "must be an object"}
+		}
+		for _, k := range sortedKeys(obj) {
+			if err := checkShape(joinPath(path, k), obj[k], t.Elem()); err != nil {
+				return err
+			}
+		}
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return &Error{Field: path, Message: "must be an object"}
+		}
+		fields := structFields(t)
+		for _, k := range sortedKeys(obj) {
+			f, ok := fields.lookup(k)
+			if !ok {
+				return unknownField(path, k, fields.names)
+			}
+			if err := checkShape(joinPath(path, k), obj[k], f.Type); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fieldSet is the JSON view of a struct type's fields.
+type fieldSet struct {
+	exact map[string]reflect.StructField // tagged fields, by tag name
+	fold  map[string]reflect.StructField // untagged fields, by lower-cased Go name
+	names []string                       // the names to suggest
+}
+
+func (s fieldSet) lookup(key string) (reflect.StructField, bool) {
+	if f, ok := s.exact[key]; ok {
+		return f, true
+	}
+	f, ok := s.fold[strings.ToLower(key)]
+	return f, ok
+}
+
+func structFields(t reflect.Type) fieldSet {
+	s := fieldSet{exact: map[string]reflect.StructField{}, fold: map[string]reflect.StructField{}}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		if name, _, _ := strings.Cut(tag, ","); name != "" {
+			s.exact[name] = f
+			s.names = append(s.names, name)
+			continue
+		}
+		s.fold[strings.ToLower(f.Name)] = f
+		s.names = append(s.names, lowerFirst(f.Name))
+	}
+	return s
+}
+
+// lowerFirst turns a Go field name into ECS's wire casing.
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// asInt returns v as an integer when it is an integral JSON number.
+func asInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		if i, err := n.Int64(); err == nil {
+			return i, true
+		}
+		f, err := n.Float64()
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return 0, false
+		}
+		return int64(f), true
+	case float64:
+		if n != math.Trunc(n) || math.Abs(n) > 1<<53 {
+			return 0, false
+		}
+		return int64(n), true
+	case int:
+		return int64(n), true
+	case int32:
+		return int64(n), true
+	case int64:
+		return n, true
+	}
+	return 0, false
+}
+
+// asFloat returns v as a float when it is a JSON number.
+func asFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := strconv.ParseFloat(string(n), 64)
+		return f, err == nil
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
+}
