@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+)
+
+// flagSet is a subcommand's flag.FlagSet with environment fallbacks and
+// one-line errors.
+type flagSet struct {
+	*flag.FlagSet
+	env  envVars
+	help func(io.Writer)
+}
+
+// newFlagSet returns the flag set of the subcommand c runs.
+func newFlagSet(c *cli) *flagSet {
+	cmd := c.command
+	fs := &flagSet{FlagSet: flag.NewFlagSet("starter "+cmd.name, flag.ContinueOnError), env: envVars{}}
+	fs.SetOutput(io.Discard) // errors are returned; help is printed by parse
+	fs.Usage = func() {}
+	fs.help = func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: starter %s %s\n\n%s.\n\nFlags:\n", cmd.name, cmd.args, capitalize(cmd.summary))
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parse parses args, then applies environment fallbacks. --help prints the
+// help to c.stdout and returns flag.ErrHelp; other errors are usageErrors.
+func (fs *flagSet) parse(c *cli, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.help(c.stdout)
+			return err
+		}
+		return usageError{err}
+	}
+	if err := fs.env.apply(fs.FlagSet, c.lookupEnv); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// given reports whether the command line or the environment set flag name.
+func (fs *flagSet) given(name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}

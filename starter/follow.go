@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/temporal-ecs/temporal-ecs/activities"
+	"github.com/temporal-ecs/temporal-ecs/workflows"
+)
+
+// queryTimeout bounds one status query: a workflow whose worker is down
+// does not answer.
+const queryTimeout = 5 * time.Second
+
+// follower prints a workflow's status changes and its container's log
+// lines until the workflow closes.
+type follower struct {
+	c           *cli
+	tc          client.Client
+	workflowID  string
+	runID       string
+	poll        time.Duration
+	printStatus bool
+	logs        *logPrinter // nil: no logs
+	// interrupts, when not nil, cancel the workflow (Ctrl-C); a second
+	// one stops waiting.
+	interrupts <-chan os.Signal
+
+	last    workflows.Status
+	queried bool
+}
+
+// outcome is how a followed workflow ended.
+type outcome struct {
+	result *activities.TaskResult
+	err    error
+}
+
+// follow polls until the workflow closes, then prints what is left of the
+// logs. An interrupt (Ctrl-C) cancels the workflow when f.interrupts is
+// set; a second one stops waiting. It returns the outcome and
+// whether this follower cancelled the workflow.
+func (f *follower) follow(ctx context.Context) (out outcome, cancelled bool, err error) {
+	waitCtx, stopWaiting := context.WithCancel(ctx)
+	defer stopWaiting()
+	done := make(chan outcome, 1)
+	go func() {
+		var res activities.TaskResult
+		err := f.tc.GetWorkflow(waitCtx, f.workflowID, f.runID).Get(waitCtx, &res)
+		if err != nil {
+			done <- outcome{err: err}
+			return
+		}
+		done <- outcome{result: &res}
+	}()
+
+	f.update(ctx)
+	ticker := time.NewTicker(f.poll)
+	defer ticker.Stop()
+	for {
+		select {
+		case out = <-done:
+			if waitCtx.Err() != nil && ctx.Err() != nil {
+				return out, cancelled, ctx.Err()
+			}
+			f.update(ctx)
+			f.drainLogs(ctx, out)
+			return out, cancelled, nil
+		case <-ticker.C:
+			f.update(ctx)
+		case <-f.interrupts:
+			if cancelled {
+				return outcome{}, cancelled, errInterrupted
+			}
+			cancelled = true
+			f.note("cancelling workflow %s: its task is being stopped (interrupt again to stop waiting)", f.workflowID)
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := f.tc.CancelWorkflow(cctx, f.workflowID, f.runID)
+			cancel()
+			if err != nil {
+				return outcome{}, cancelled, fmt.Errorf("cancel workflow %s: %w", f.workflowID, err)
+			}
+		case <-ctx.Done():
+			return outcome{}, cancelled, ctx.Err()
+		}
+	}
+}
+
+// errInterrupted is returned when the user interrupted the starter.
+var errInterrupted = errors.New("interrupted")
+
+// update queries the status, prints a change and new log lines.
+func (f *follower) update(ctx context.Context) {
+	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	st, err := queryStatus(qctx, f.tc, f.workflowID, f.runID)
+	if err != nil {
+		return // not answered yet (no workflow task done, worker busy or down): next poll
+	}
+	if f.printStatus && (!f.queried || statusLine(st) != statusLine(f.last)) {
+		f.note("%s", statusLine(st))
+	}
+	f.last, f.queried = st, true
+	if f.logs != nil && st.LogStream != "" {
+		f.logs.print(ctx, st.LogRegion, st.LogGroup, st.LogStream)
+	}
+}
+
+// drainLogs prints the last lines once the workflow has closed, from the
+// result when the status never named the stream.
+func (f *follower) drainLogs(ctx context.Context, out outcome) {
+	if f.logs == nil {
+		return
+	}
+	region, group, stream := f.last.LogRegion, f.last.LogGroup, f.last.LogStream
+	if res := out.taskResult(); stream == "" && res != nil {
+		group, stream = res.LogGroup, res.LogStream
+	}
+	if stream != "" {
+		f.logs.print(ctx, region, group, stream)
+	}
+}
+
+func (f *follower) note(format string, args ...any) {
+	fmt.Fprintf(f.c.stderr, "starter: "+format+"\n", args...)
+}
+
+// statusLine renders the parts of a status whose change is worth a line.
+func statusLine(s workflows.Status) string {
+	parts := []string{s.Phase}
+	if s.LastStatus != "" {
+		parts = append(parts, "ecs="+s.LastStatus)
+	}
+	if s.TaskArn != "" {
+		parts = append(parts, "task="+s.TaskArn)
+	}
+	if s.ExitCode != nil {
+		parts = append(parts, fmt.Sprintf("exitCode=%d", *s.ExitCode))
+	}
+	if s.StopCode != "" {
+		parts = append(parts, "stopCode="+s.StopCode)
+	}
+	return strings.Join(parts, " ")
+}
+
+// queryStatus runs the workflow's status query.
+func queryStatus(ctx context.Context, tc client.Client, workflowID, runID string) (workflows.Status, error) {
+	var st workflows.Status
+	v, err := tc.QueryWorkflow(ctx, workflowID, runID, workflows.StatusQuery)
+	if err != nil {
+		return st, err
+	}
+	return st, v.Get(&st)
+}
+
+// taskResult returns the task's result: the workflow's result, or the
+// one a TaskExitedNonZero failure or a cancellation carries.
+func (o outcome) taskResult() *activities.TaskResult {
+	if o.result != nil {
+		return o.result
+	}
+	if app := exitError(o.err); app != nil {
+		var res activities.TaskResult
+		if app.Details(&res) == nil {
+			return &res
+		}
+	}
+	var canceled *temporal.CanceledError
+	if errors.As(o.err, &canceled) && canceled.HasDetails() {
+		var res activities.TaskResult
+		if canceled.Details(&res) == nil {
+			return &res
+		}
+	}
+	return nil
+}
+
+// exitError returns the TaskExitedNonZero application error in err's
+// chain that carries the task's result, if any.
+func exitError(err error) *temporal.ApplicationError {
+	for err != nil {
+		var app *temporal.ApplicationError
+		if !errors.As(err, &app) {
+			return nil
+		}
+		if app.Type() == workflows.ErrTaskExitedNonZero && app.HasDetails() {
+			return app
+		}
+		err = app.Unwrap()
+	}
+	return nil
+}
+
+// exitCode maps an outcome to the starter's exit status: the container's
+// exit code when the task ran, 130 when this starter cancelled it, 1 for
+// any other failure. It prints why to stderr.
+func (f *follower) exitCode(out outcome, cancelled bool) int {
+	res := out.taskResult()
+	var canceled *temporal.CanceledError
+	switch {
+	case out.err == nil && res != nil:
+		if res.ExitCode < 0 {
+			f.note("task %s stopped without an exit code (%s: %s)", res.TaskArn, res.StopCode, res.StoppedReason)
+			return 1
+		}
+		return res.ExitCode
+	case errors.As(out.err, &canceled):
+		f.note("workflow %s cancelled", f.workflowID)
+		if cancelled {
+			return 130
+		}
+		return 1
+	case exitError(out.err) != nil && res != nil:
+		f.note("%v", exitError(out.err).Error())
+		if res.ExitCode < 0 {
+			return 1
+		}
+		return res.ExitCode
+	default:
+		f.note("workflow %s failed: %v", f.workflowID, out.err)
+		return 1
+	}
+}

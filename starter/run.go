@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"time"
+)
+
+// defaultPoll is how often the starter polls a workflow's status and logs.
+const defaultPoll = time.Second
+
+// followFlags are the flags of the commands that follow a workflow.
+type followFlags struct {
+	poll time.Duration
+	logs bool
+}
+
+func (f *followFlags) register(fs *flagSet, logsByDefault bool) {
+	fs.DurationVar(&f.poll, "poll", defaultPoll, "how often to poll the job's status and logs")
+	fs.BoolVar(&f.logs, "logs", logsByDefault, "print the container's log lines, read from CloudWatch Logs with the starter's AWS configuration")
+}
+
+// runCmd is `starter run`: start a job, print its status changes and its
+// container's log lines, exit with the container's exit code. Ctrl-C
+// cancels the workflow, which stops the task, and exits 130.
+func runCmd(ctx context.Context, c *cli, args []string) (int, error) {
+	fs := newFlagSet(c)
+	var s startFlags
+	s.register(fs)
+	var ff followFlags
+	ff.register(fs, true)
+	if err := fs.parse(c, args); err != nil {
+		return 0, err
+	}
+	// Like docker run, the output is shown: stream it by default.
+	job, err := s.job.build(c.stdin, fs.Args(), map[string]any{"streamOutput": true})
+	if err != nil {
+		return 0, err
+	}
+	tc, err := s.conn.dial(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	defer tc.Close()
+	run, err := s.start(ctx, tc, job)
+	if err != nil {
+		return 0, err
+	}
+	f := &follower{
+		c: c, tc: tc, workflowID: run.GetID(), runID: run.GetRunID(),
+		poll: ff.poll, printStatus: true, interrupts: c.interrupts,
+	}
+	if ff.logs {
+		f.logs = newLogPrinter(c)
+	}
+	f.note("started workflow %s on task queue %s", run.GetID(), s.conn.taskQueue)
+	out, cancelled, err := f.follow(ctx)
+	if err != nil {
+		if err == errInterrupted {
+			f.note("stopped waiting; workflow %s goes on being cancelled", run.GetID())
+			return 130, nil
+		}
+		return 1, err
+	}
+	return f.exitCode(out, cancelled), nil
+}

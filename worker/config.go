@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/temporal-ecs/temporal-ecs/workflows"
+)
+
+// config is the worker's settings, from flags and environment variables.
+type config struct {
+	taskQueue         string
+	temporalAddress   string
+	temporalNamespace string
+	jobDefaultsFile   string
+	logLevel          slog.Level
+	logFormat         string
+	maxActivities     int
+	runTaskAttempts   int
+	runTaskDelay      time.Duration
+	registerAttempts  int
+	registerDelay     time.Duration
+	stopTimeout       time.Duration
+	localECS          localECSFlag
+}
+
+const usageHeader = `Usage: worker [flags]
+
+Runs the temporal-ecs worker: polls a Temporal task queue for RunECSTask
+workflows and runs their ECS tasks.
+
+Temporal connection: the SDK's environment configuration (TEMPORAL_ADDRESS,
+TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE,
+TEMPORAL_CONFIG_FILE). AWS: the default credential chain (AWS_REGION,
+AWS_PROFILE, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).
+
+Flags:
+`
+
+// parseConfig parses args, falling back to the environment for each flag
+// the command line does not set. It returns flag.ErrHelp for -h/--help.
+func parseConfig(args []string, lookup func(string) (string, bool), out io.Writer) (*config, error) {
+	c := &config{logLevel: slog.LevelInfo}
+	env := envVars{}
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned, help is printed below
+	fs.Usage = func() {}
+	fs.StringVar(&c.taskQueue, "task-queue", workflows.TaskQueue,
+		env.bind("task-queue", "TEMPORAL_ECS_TASK_QUEUE", "Temporal task queue to poll"))
+	fs.StringVar(&c.temporalAddress, "address", "",
+		"Temporal frontend host:port, overriding TEMPORAL_ADDRESS and the profile (default localhost:7233)")
+	fs.StringVar(&c.temporalNamespace, "namespace", "",
+		"Temporal namespace, overriding TEMPORAL_NAMESPACE and the profile (default \"default\")")
+	fs.StringVar(&c.jobDefaultsFile, "job-defaults", "",
+		env.bind("job-defaults", "TEMPORAL_ECS_JOB_DEFAULTS", "JSON `file` of job configuration defaults merged under every job"))
+	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo,
+		env.bind("log-level", "TEMPORAL_ECS_LOG_LEVEL", "log `level`: debug, info, warn or error"))
+	fs.StringVar(&c.logFormat, "log-format", "text",
+		env.bind("log-format", "TEMPORAL_ECS_LOG_FORMAT", "log `format`: json or text"))
+	fs.IntVar(&c.maxActivities, "max-concurrent-activities", 0,
+		env.bind("max-concurrent-activities", "TEMPORAL_ECS_MAX_CONCURRENT_ACTIVITIES", "activities run at once; 0 means the SDK's default"))
+	fs.IntVar(&c.runTaskAttempts, "run-task-attempts", 3,
+		env.bind("run-task-attempts", "TEMPORAL_ECS_RUN_TASK_ATTEMPTS", "RunTask attempts on capacity, agent and throttling failures"))
+	fs.DurationVar(&c.runTaskDelay, "run-task-delay", time.Second,
+		env.bind("run-task-delay", "TEMPORAL_ECS_RUN_TASK_DELAY", "first backoff between RunTask attempts, doubled with jitter"))
+	fs.IntVar(&c.registerAttempts, "register-attempts", 3,
+		env.bind("register-attempts", "TEMPORAL_ECS_REGISTER_ATTEMPTS", "RegisterTaskDefinition attempts on concurrent-revision conflicts"))
+	fs.DurationVar(&c.registerDelay, "register-delay", time.Second,
+		env.bind("register-delay", "TEMPORAL_ECS_REGISTER_DELAY", "first backoff between RegisterTaskDefinition attempts, doubled with jitter"))
+	fs.DurationVar(&c.stopTimeout, "stop-timeout", 10*time.Second,
+		env.bind("stop-timeout", "TEMPORAL_ECS_STOP_TIMEOUT", "on SIGINT/SIGTERM, how long running activities get to finish"))
+	fs.Var(&c.localECS, "local-ecs",
+		env.bind("local-ecs", "TEMPORAL_ECS_LOCAL_ECS", "run a local ECS, EC2 and CloudWatch Logs endpoint in-process (task containers run as host processes) and send the AWS calls to it; --local-ecs=ADDR listens on ADDR instead of "+defaultLocalECSAddr))
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(out, usageHeader)
+			fs.SetOutput(out)
+			fs.PrintDefaults()
+			return nil, err
+		}
+		return nil, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return nil, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	if err := env.apply(fs, lookup); err != nil {
+		return nil, usageError{err}
+	}
+	if err := c.validate(); err != nil {
+		return nil, usageError{err}
+	}
+	return c, nil
+}
+
+// usageError is a command-line error: reported in one line, exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() + " (see --help)" }
+func (e usageError) Unwrap() error { return e.err }
+
+func (c *config) validate() error {
+	switch {
+	case c.logFormat != "json" && c.logFormat != "text":
+		return fmt.Errorf("--log-format: want json or text, got %q", c.logFormat)
+	case c.taskQueue == "":
+		return errors.New("--task-queue: must not be empty")
+	case c.maxActivities < 0:
+		return errors.New("--max-concurrent-activities: must not be negative")
+	case c.runTaskAttempts < 1:
+		return errors.New("--run-task-attempts: must be at least 1")
+	case c.registerAttempts < 1:
+		return errors.New("--register-attempts: must be at least 1")
+	case c.runTaskDelay < 0, c.registerDelay < 0, c.stopTimeout < 0:
+		return errors.New("delays and timeouts must not be negative")
+	}
+	return nil
+}
+
+// jobDefaults reads the job defaults file, if one is configured.
+func (c *config) jobDefaults() (json.RawMessage, error) {
+	if c.jobDefaultsFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(c.jobDefaultsFile)
+	if err != nil {
+		return nil, fmt.Errorf("--job-defaults: %w", err)
+	}
+	if !json.Valid(b) {
+		return nil, fmt.Errorf("--job-defaults: %s is not valid JSON", c.jobDefaultsFile)
+	}
+	return b, nil
+}

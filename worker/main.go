@@ -1,0 +1,99 @@
+// Command worker runs the temporal-ecs Temporal worker: it hosts the
+// RunECSTask workflow and the ECS activities on a task queue. See --help.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.temporal.io/sdk/worker"
+
+	"github.com/temporal-ecs/temporal-ecs/activities"
+	"github.com/temporal-ecs/temporal-ecs/workflows"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stderr)
+	stop()
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.As(err, new(usageError)):
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the worker's life: configure, connect, serve until ctx ends or
+// the worker fails, then stop in reverse order.
+func run(ctx context.Context, args []string, lookup func(string) (string, bool), stderr io.Writer) error {
+	cfg, err := parseConfig(args, lookup, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg)
+	defaults, err := cfg.jobDefaults()
+	if err != nil {
+		return err
+	}
+	awsCfg, stopLocal, err := loadAWS(ctx, cfg, logger, lookup)
+	if err != nil {
+		return err
+	}
+	defer stopLocal()
+
+	tc, err := dialTemporal(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	acts, err := activities.New(ctx, activities.Options{
+		AWS:              awsCfg,
+		Defaults:         defaults,
+		Logger:           logger,
+		RunTaskAttempts:  cfg.runTaskAttempts,
+		RunTaskDelay:     cfg.runTaskDelay,
+		RegisterAttempts: cfg.registerAttempts,
+		RegisterDelay:    cfg.registerDelay,
+	})
+	if err != nil {
+		return fmt.Errorf("activities: %w", err)
+	}
+	defer acts.Close()
+
+	fatal := make(chan error, 1)
+	w := worker.New(tc, cfg.taskQueue, worker.Options{
+		MaxConcurrentActivityExecutionSize: cfg.maxActivities,
+		WorkerStopTimeout:                  cfg.stopTimeout,
+		OnFatalError: func(err error) {
+			select {
+			case fatal <- err:
+			default:
+			}
+		},
+	})
+	workflows.Register(w, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker on task queue %s: %w", cfg.taskQueue, err)
+	}
+	logger.Info("worker started", "taskQueue", cfg.taskQueue)
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down: waiting for running activities", "timeout", cfg.stopTimeout)
+	case err = <-fatal:
+		err = fmt.Errorf("worker stopped: %w", err)
+	}
+	w.Stop()
+	return err
+}
