@@ -42,7 +42,7 @@ bench:
 
 ## demo: Temporal dev server + worker with the local ECS endpoint + `starter run` on a small task
 demo:
-	@echo "demo: not wired yet" && exit 1
+	@GO="$(GO)" bash scripts/demo.sh
 
 clean:
 	rm -rf bin
