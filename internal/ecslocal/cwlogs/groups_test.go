@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -123,6 +124,15 @@ func TestDescribeLogStreams(t *testing.T) {
 	_, err = c.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("nope")})
 	var notFound *types.ResourceNotFoundException
 	require.ErrorAs(t, err, &notFound)
+}
+
+func TestUnsupportedOperation(t *testing.T) {
+	_, _, c := newTestStore(t)
+	_, err := c.DeleteLogGroup(context.Background(), &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("g")})
+	var apiErr smithy.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "UnknownOperationException", apiErr.ErrorCode())
+	assert.Contains(t, apiErr.ErrorMessage(), "DeleteLogGroup")
 }
 
 func TestGoAPI(t *testing.T) {

@@ -16,8 +16,9 @@ import (
 
 // Options configure a Store.
 type Options struct {
-	// Region names the availability zones (REGIONa, b, c) of the default
-	// subnets and appears in ARNs; AccountID owns every resource.
+	// Region (us-east-1 when empty) names the availability zones
+	// (REGIONa, b, c) of the default subnets and appears in ARNs;
+	// AccountID owns every resource.
 	Region, AccountID string
 	// NoDefaultVPC starts the store empty instead of seeding a default VPC
 	// (172.31.0.0/16) with three default subnets and a default security
