@@ -1,18 +1,24 @@
 // Package activities runs the ECS, EC2 and CloudWatch Logs side of a job as
-// Temporal activities. STUB: the signatures are the contract the workflow
-// codes against; the implementation replaces the bodies.
+// Temporal activities: preparing and registering the task definition,
+// running the task, waiting for it to start and to finish while streaming
+// its logs, stopping it and deregistering its definition.
+//
+// The activities are methods on Activities, which holds the per-worker
+// state they share: AWS clients per region and role, the task definition
+// cache, and the Watcher through which every task is polled.
 package activities
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-
-	"github.com/temporal-ecs/temporal-ecs/activities/job"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
 )
 
 // Options configures Activities.
@@ -22,7 +28,10 @@ type Options struct {
 	AWS aws.Config
 	// Defaults is the worker's job defaults, merged under every job.
 	Defaults json.RawMessage
-	// Logger receives activity logs; nil means slog.Default().
+	// Logger receives the worker-level logs (the watcher's); nil means
+	// slog.Default(). Logs of a running activity, streamed container output
+	// included, go to the activity logger (activity.GetLogger), which the
+	// worker wires to the same slog through log.NewStructuredLogger.
 	Logger *slog.Logger
 	// RunTaskAttempts and RegisterAttempts bound the in-activity retries of
 	// RunTask and RegisterTaskDefinition (default 3); the delays are the
@@ -31,52 +40,93 @@ type Options struct {
 	RunTaskDelay     time.Duration
 	RegisterAttempts int
 	RegisterDelay    time.Duration
+
+	// NewClients builds the AWS clients of a region and role; nil means
+	// NewSDKClients. Tests set it to inject fakes.
+	NewClients NewClientsFunc
+	// MinPollInterval is the shortest interval at which the watcher calls
+	// DescribeTasks, whatever the jobs ask (default 1s).
+	MinPollInterval time.Duration
+	// LogEventsPerSecond limits the worker's GetLogEvents calls (default 10
+	// per second, CloudWatch's per-account quota being 25); LogEventsBurst
+	// is the burst allowed (default 10).
+	LogEventsPerSecond float64
+	LogEventsBurst     int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.RunTaskAttempts <= 0 {
+		o.RunTaskAttempts = 3
+	}
+	if o.RegisterAttempts <= 0 {
+		o.RegisterAttempts = 3
+	}
+	if o.RunTaskDelay <= 0 {
+		o.RunTaskDelay = time.Second
+	}
+	if o.RegisterDelay <= 0 {
+		o.RegisterDelay = time.Second
+	}
+	if o.MinPollInterval <= 0 {
+		o.MinPollInterval = time.Second
+	}
+	if o.LogEventsPerSecond <= 0 {
+		o.LogEventsPerSecond = 10
+	}
+	if o.LogEventsBurst <= 0 {
+		o.LogEventsBurst = 10
+	}
+	return o
 }
 
 // Activities holds the AWS clients and the per-worker state (task
-// definition cache, task watcher) the activities share.
-type Activities struct{}
-
-var errStub = errors.New("not implemented")
-
-// New returns Activities ready to register on a worker.
-func New(ctx context.Context, opts Options) (*Activities, error) { return &Activities{}, nil }
-
-// Close stops the shared task watcher.
-func (a *Activities) Close() {}
-
-// PrepareTaskDefinition validates the job, merges it onto the worker's
-// defaults and returns the task definition and run request it will send.
-func (a *Activities) PrepareTaskDefinition(ctx context.Context, in PrepareInput) (*job.Prepared, error) {
-	return nil, errStub
+// definition cache, task watcher) the activities share. Register it on a
+// worker with worker.RegisterActivity(a); Close it when the worker stops.
+type Activities struct {
+	opts     Options
+	clients  *clientFactory
+	defs     *definitionCache
+	register singleflight.Group
+	watcher  *Watcher
+	logLimit *rate.Limiter
 }
 
-// GetOrRegisterTaskDefinition returns the ARN of a task definition equal to
-// the prepared one, registering it only when no cached or latest revision matches.
-func (a *Activities) GetOrRegisterTaskDefinition(ctx context.Context, p *job.Prepared) (*RegisterResult, error) {
-	return nil, errStub
+// New returns Activities ready to register on a worker. It starts the task
+// watcher, which Close stops.
+func New(_ context.Context, opts Options) (*Activities, error) {
+	opts = opts.withDefaults()
+	clients := newClientFactory(opts.AWS, opts.NewClients)
+	a := &Activities{
+		opts:     opts,
+		clients:  clients,
+		defs:     newDefinitionCache(),
+		logLimit: rate.NewLimiter(rate.Limit(opts.LogEventsPerSecond), opts.LogEventsBurst),
+	}
+	a.watcher = NewWatcher(WatcherOptions{
+		Clients:         func(key ClientKey) ECSAPI { return clients.get(key.Region, key.RoleArn).ECS },
+		MinPollInterval: opts.MinPollInterval,
+		Logger:          opts.Logger,
+	})
+	return a, nil
 }
 
-// RunTask starts the job's task, idempotently under in.ClientToken.
-func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, error) {
-	return nil, errStub
+// Close stops the shared task watcher; activities still waiting fail.
+func (a *Activities) Close() { a.watcher.Close() }
+
+// logger is the activity logger inside an activity, else the worker's.
+func (a *Activities) logger(ctx context.Context) log.Logger {
+	if activity.IsActivity(ctx) {
+		return activity.GetLogger(ctx)
+	}
+	return log.NewStructuredLogger(a.opts.Logger)
 }
 
-// WaitForTaskStart polls until the task is RUNNING, heartbeating.
-func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitForStartResult, error) {
-	return nil, errStub
-}
-
-// WaitForTaskFinish polls until the task is STOPPED, heartbeating and
-// streaming its logs, and returns its result.
-func (a *Activities) WaitForTaskFinish(ctx context.Context, in WaitInput) (*TaskResult, error) {
-	return nil, errStub
-}
-
-// StopTask stops the task; a task already stopped or missing is success.
-func (a *Activities) StopTask(ctx context.Context, in StopInput) error { return errStub }
-
-// DeregisterTaskDefinition deregisters a task definition this job registered.
-func (a *Activities) DeregisterTaskDefinition(ctx context.Context, in DeregisterInput) error {
-	return errStub
+// heartbeat records progress when running as an activity.
+func heartbeat(ctx context.Context, details ...any) {
+	if activity.IsActivity(ctx) {
+		activity.RecordHeartbeat(ctx, details...)
+	}
 }

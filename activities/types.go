@@ -127,4 +127,11 @@ const (
 	ErrNetworkConfiguration    = "NetworkConfiguration"
 	ErrRunTaskFailed           = "RunTaskFailed"
 	ErrInvalidIdentifier       = "InvalidIdentifier"
+	// ErrClusterMismatch: StopTask refused a task of another cluster than the job's.
+	ErrClusterMismatch = "ClusterMismatch"
+	// ErrTaskNotFound: ECS no longer describes the watched task.
+	ErrTaskNotFound = "TaskNotFound"
+	// ErrCapacityProvider: RunTask refused the capacity provider strategy
+	// or found no capacity for it.
+	ErrCapacityProvider = "CapacityProvider"
 )

@@ -1,0 +1,138 @@
+package activities
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+)
+
+// This file is the one place that classifies AWS errors and failures.
+//
+// Most cases are told apart by type (errors.As on the SDK's modeled
+// exceptions) or by the smithy error code. A few are not: ECS reports them
+// only through a generic ClientException or InvalidParameterException whose
+// message is the sole discriminator (ECS has no modeled type and no error
+// code of their own for "too many concurrent revisions", "no container
+// instances", an inactive task definition, a capacity provider or network
+// problem, or an execution role without logs permissions). Those messages
+// are inspected here, and only here, by apiMessageHas.
+
+// apiCode returns the smithy error code of err, or "".
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// apiMessageHas reports whether err is an AWS API error of type T whose
+// message contains every one of parts (case-insensitively).
+func apiMessageHas[T interface {
+	*types.ClientException | *types.InvalidParameterException | *types.AccessDeniedException
+	error
+	ErrorMessage() string
+}](err error, parts ...string) bool {
+	var typed T
+	if !errors.As(err, &typed) {
+		return false
+	}
+	msg := strings.ToLower(typed.ErrorMessage())
+	for _, p := range parts {
+		if !strings.Contains(msg, strings.ToLower(p)) {
+			return false
+		}
+	}
+	return true
+}
+
+func isClusterNotFound(err error) bool {
+	var e *types.ClusterNotFoundException
+	return errors.As(err, &e)
+}
+
+// isThrottle uses the SDK's own list of throttling error codes
+// (ThrottlingException, TooManyRequestsException, ...).
+func isThrottle(err error) bool {
+	return retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
+}
+
+// isConcurrentRevision is ECS's refusal to register a revision while others
+// of the same family are being created.
+func isConcurrentRevision(err error) bool {
+	return apiMessageHas[*types.ClientException](err, "too many concurrent attempts to create a new revision")
+}
+
+// isNoContainerInstances is RunTask on an EC2 cluster without instances.
+func isNoContainerInstances(err error) bool {
+	return apiMessageHas[*types.InvalidParameterException](err, "no container instances") ||
+		apiMessageHas[*types.ClientException](err, "no container instances")
+}
+
+// isTaskDefinitionInactive is RunTask with a deregistered revision.
+func isTaskDefinitionInactive(err error) bool {
+	return apiMessageHas[*types.ClientException](err, "taskdefinition", "inactive") ||
+		apiMessageHas[*types.ClientException](err, "task definition", "inactive") ||
+		apiMessageHas[*types.InvalidParameterException](err, "task definition", "inactive")
+}
+
+// isCapacityProviderProblem is an invalid capacity provider strategy or a
+// cluster without the capacity it names.
+func isCapacityProviderProblem(err error) bool {
+	for _, p := range []string{"capacity provider", "capacityprovider", "no capacity"} {
+		if apiMessageHas[*types.InvalidParameterException](err, p) || apiMessageHas[*types.ClientException](err, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isNetworkProblem is an InvalidParameterException about the subnets,
+// security groups or network configuration.
+func isNetworkProblem(err error) bool {
+	for _, p := range []string{"subnet", "security group", "securitygroup", "network"} {
+		if apiMessageHas[*types.InvalidParameterException](err, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isMissingLogsPermissions is the awslogs driver refusing to start because
+// the execution role may not write logs. ECS reports it either on RunTask
+// or, more often, as the stopped reason of a task that never ran.
+func isMissingLogsPermissions(err error) bool {
+	for _, check := range []func(error, ...string) bool{
+		apiMessageHas[*types.ClientException], apiMessageHas[*types.InvalidParameterException], apiMessageHas[*types.AccessDeniedException],
+	} {
+		if check(err, "failed to validate logger args", "accessdenied") {
+			return true
+		}
+	}
+	return false
+}
+
+// stoppedForLogsPermissions is isMissingLogsPermissions for a stopped
+// task's reason, which is plain text and not an error.
+func stoppedForLogsPermissions(reason string) bool {
+	r := strings.ToLower(reason)
+	return strings.Contains(r, "failed to validate logger args") && strings.Contains(r, "accessdenied")
+}
+
+// isVpcNotFound is DescribeVpcs with an unknown VPC ID.
+func isVpcNotFound(err error) bool {
+	return apiCode(err) == "InvalidVpcID.NotFound"
+}
+
+// retryableFailure reports whether a RunTask failure entry is one that
+// retrying can fix: a lack of resources, of capacity or of an agent.
+// Failures are data in a successful response, so their reason is a field
+// to read, not an error to classify.
+func retryableFailure(f types.Failure) bool {
+	reason := strings.ToUpper(aws.ToString(f.Reason))
+	return strings.HasPrefix(reason, "RESOURCE:") || reason == "AGENT" || strings.Contains(reason, "CAPACITY")
+}

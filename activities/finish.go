@@ -1,0 +1,140 @@
+package activities
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"go.temporal.io/sdk/activity"
+)
+
+// finishProgress is WaitForTaskFinish's heartbeat: a retried attempt of the
+// same task resumes its log stream where the previous one stopped.
+type finishProgress struct {
+	TaskArn    string     `json:"taskArn"`
+	LastStatus string     `json:"lastStatus,omitempty"`
+	LogCursor  *LogCursor `json:"logCursor,omitempty"`
+}
+
+// WaitForTaskFinish polls until the task is STOPPED, heartbeating its
+// status and log cursor on every poll, and returns its result. With
+// StreamOutput, each poll also writes the container's new awslogs lines to
+// the activity logger; a retried attempt resumes from the last heartbeat.
+func (a *Activities) WaitForTaskFinish(ctx context.Context, in WaitInput) (*TaskResult, error) {
+	ref := in.Task
+	prog := finishProgress{TaskArn: ref.TaskArn}
+	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
+		var prev finishProgress
+		if err := activity.GetHeartbeatDetails(ctx, &prev); err == nil && prev.TaskArn == ref.TaskArn {
+			prog = prev
+		}
+	}
+	out := a.newOutputStream(ctx, in, prog.LogCursor)
+
+	sub := a.watch(ref, in.PollIntervalSeconds)
+	defer sub.Close()
+	var poll pollState
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-sub.Done():
+			return nil, ErrWatcherClosed
+		case snap := <-sub.C():
+			task, err := poll.observe(snap, ref)
+			if err != nil {
+				return nil, err
+			}
+			if err := out.pump(ctx); err != nil {
+				return nil, err
+			}
+			prog.LogCursor = out.cursor()
+			if task == nil {
+				heartbeat(ctx, prog)
+				continue
+			}
+			status := aws.ToString(task.LastStatus)
+			if status != prog.LastStatus {
+				a.logger(ctx).Info("ECS task status", "status", status, "taskArn", ref.TaskArn)
+			}
+			prog.LastStatus = status
+			heartbeat(ctx, prog)
+			if status != "STOPPED" {
+				continue
+			}
+			// The last lines may have been written after the previous read.
+			if err := out.pump(ctx); err != nil {
+				return nil, err
+			}
+			prog.LogCursor = out.cursor()
+			heartbeat(ctx, prog)
+			r := taskResult(ref, task)
+			a.reportExit(ctx, ref, r)
+			return r, nil
+		}
+	}
+}
+
+// outputStream writes a container's new log lines to the activity logger;
+// it is inert when streaming is off or impossible.
+type outputStream struct {
+	a      *Activities
+	tailer *LogTailer
+	attrs  []any
+}
+
+func (a *Activities) newOutputStream(ctx context.Context, in WaitInput, cursor *LogCursor) *outputStream {
+	out := &outputStream{a: a}
+	if !in.StreamOutput {
+		return out
+	}
+	ref := in.Task
+	if ref.LogGroup == "" || ref.LogStream == "" {
+		a.logger(ctx).Warn("Container has no awslogs log configuration: output cannot be streamed",
+			"container", ref.ContainerName, "taskArn", ref.TaskArn)
+		return out
+	}
+	region := ref.LogRegion
+	if region == "" {
+		region = ref.Region
+	}
+	opts := LogTailerOptions{Limiter: a.logLimit}
+	if cursor != nil {
+		opts.Cursor = *cursor
+	}
+	out.tailer = NewLogTailer(a.clients.get(region, ref.RoleArn).Logs, ref.LogGroup, ref.LogStream, opts)
+	out.attrs = []any{"workflowId", in.WorkflowID, "taskId", taskID(ref.TaskArn), "container", ref.ContainerName}
+	a.logger(ctx).Info("Streaming container output", "container", ref.ContainerName,
+		"logGroup", ref.LogGroup, "logStream", ref.LogStream)
+	return out
+}
+
+// pump writes the lines written since the last call. Failing to read the
+// logs is not the job's failure: it is logged and the wait goes on; only
+// the activity's cancellation stops it.
+func (o *outputStream) pump(ctx context.Context) error {
+	if o.tailer == nil {
+		return nil
+	}
+	events, err := o.tailer.Next(ctx)
+	log := o.a.logger(ctx)
+	for _, ev := range events {
+		log.Info(ev.Message, o.attrs...)
+	}
+	if err != nil {
+		if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			return ctx.Err()
+		}
+		log.Warn("Failed to read the container's log events", append([]any{"error", err}, o.attrs...)...)
+	}
+	return nil
+}
+
+// cursor is the position to heartbeat; nil when not streaming.
+func (o *outputStream) cursor() *LogCursor {
+	if o.tailer == nil {
+		return nil
+	}
+	c := o.tailer.Cursor()
+	return &c
+}

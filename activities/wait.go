@@ -1,0 +1,176 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+)
+
+const (
+	defaultPollInterval = 5 * time.Second
+	defaultStartTimeout = 300 * time.Second
+	// pollTolerance is how many polls in a row may miss the task (ECS is
+	// eventually consistent) or fail before the wait gives up.
+	pollTolerance = 5
+)
+
+// startProgress is WaitForTaskStart's heartbeat: a retried attempt keeps
+// the original deadline.
+type startProgress struct {
+	LastStatus   string    `json:"lastStatus,omitempty"`
+	WaitingSince time.Time `json:"waitingSince"`
+}
+
+// WaitForTaskStart polls until the task is RUNNING, heartbeating. A task
+// that has already run and stopped between two polls is returned as
+// Finished; one that stopped without running is a non-retryable error whose
+// type is ECS's stopCode. When the task does not start within the start
+// timeout, it is stopped and the error is TaskStartTimeout.
+func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitForStartResult, error) {
+	ref := in.Task
+	var prog startProgress
+	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &prog)
+	}
+	if prog.WaitingSince.IsZero() {
+		prog.WaitingSince = time.Now()
+	}
+	timeout := seconds(float64(in.StartTimeoutSeconds), defaultStartTimeout)
+	deadline := time.NewTimer(time.Until(prog.WaitingSince.Add(timeout)))
+	defer deadline.Stop()
+
+	sub := a.watch(ref, in.PollIntervalSeconds)
+	defer sub.Close()
+	var poll pollState
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-sub.Done():
+			return nil, ErrWatcherClosed
+		case <-deadline.C:
+			return nil, a.stopAfterStartTimeout(ctx, ref, timeout)
+		case snap := <-sub.C():
+			task, err := poll.observe(snap, ref)
+			if err != nil {
+				return nil, err
+			}
+			if task == nil {
+				heartbeat(ctx, prog)
+				continue
+			}
+			status := aws.ToString(task.LastStatus)
+			if status != prog.LastStatus {
+				a.logger(ctx).Info("ECS task status", "status", status, "taskArn", ref.TaskArn)
+			}
+			prog.LastStatus = status
+			heartbeat(ctx, prog)
+			switch {
+			case status == "STOPPED" && hasRun(task):
+				// It ran and stopped between two polls: report it finished.
+				r := taskResult(ref, task)
+				a.reportExit(ctx, ref, r)
+				return &WaitForStartResult{LastStatus: status, Finished: r}, nil
+			case status == "STOPPED":
+				return nil, a.failedToStart(ref, task)
+			case status == "RUNNING" || task.StartedAt != nil:
+				return &WaitForStartResult{LastStatus: status}, nil
+			}
+		}
+	}
+}
+
+// failedToStart is the error of a task that stopped without running: its
+// type is ECS's stopCode, its message the stoppedReason, and its details
+// the task's result.
+func (a *Activities) failedToStart(ref TaskRef, task *types.Task) error {
+	code := string(task.StopCode)
+	if code == "" {
+		code = ErrTaskFailedToStart
+	}
+	reason := aws.ToString(task.StoppedReason)
+	if reason == "" {
+		reason = "the ECS task stopped before it started"
+	}
+	if stoppedForLogsPermissions(reason) {
+		reason += "; the task's execution role needs logs:CreateLogStream, logs:CreateLogGroup and logs:PutLogEvents"
+	}
+	return temporal.NewNonRetryableApplicationError(reason, code, nil, taskResult(ref, task))
+}
+
+// stopAfterStartTimeout stops a task that did not start in time, so that
+// none is left running behind the failed job. A failed StopTask is a
+// retryable error: the retried attempt, past the deadline, stops it again.
+func (a *Activities) stopAfterStartTimeout(ctx context.Context, ref TaskRef, timeout time.Duration) error {
+	msg := fmt.Sprintf("ECS task %s did not start within %s", ref.TaskArn, timeout)
+	err := a.StopTask(ctx, StopInput{
+		Region: ref.Region, RoleArn: ref.RoleArn, Identifier: ref.Identifier,
+		Reason: fmt.Sprintf("Task start timeout: not RUNNING after %s", timeout),
+	})
+	if err != nil {
+		return fmt.Errorf("%s, and stopping it failed: %w", msg, err)
+	}
+	return temporal.NewNonRetryableApplicationError(msg+"; it was stopped", ErrTaskStartTimeout, nil)
+}
+
+// watch subscribes to the task's snapshots.
+func (a *Activities) watch(ref TaskRef, pollSeconds float64) *Subscription {
+	cluster := ref.ClusterArn
+	if cluster == "" {
+		cluster = ref.Cluster
+	}
+	return a.watcher.Watch(a.clientKey(ref.Region, ref.RoleArn), cluster, ref.TaskArn, seconds(pollSeconds, defaultPollInterval))
+}
+
+// clientKey is the key of (region, role), an empty region being the worker's.
+func (a *Activities) clientKey(region, roleArn string) ClientKey {
+	if region == "" {
+		region = a.opts.AWS.Region
+	}
+	return ClientKey{Region: region, RoleArn: roleArn}
+}
+
+// pollState tolerates a few polls that miss the task or fail.
+type pollState struct {
+	misses, failures int
+}
+
+// observe returns the snapshot's task, nil to keep waiting, or an error
+// once the tolerance is spent.
+func (p *pollState) observe(snap TaskSnapshot, ref TaskRef) (*types.Task, error) {
+	switch {
+	case snap.Err != nil:
+		if isClusterNotFound(snap.Err) {
+			return nil, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("cluster %q of task %s was not found", ref.ClusterArn, ref.TaskArn), ErrClusterNotFound, snap.Err)
+		}
+		p.failures++
+		if p.failures > pollTolerance {
+			return nil, fmt.Errorf("describe task %s: %w", ref.TaskArn, snap.Err)
+		}
+		return nil, nil
+	case snap.Missing:
+		p.misses++
+		if p.misses > pollTolerance {
+			return nil, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("ECS does not describe task %s (%s) after %d polls", ref.TaskArn, snap.Reason, p.misses),
+				ErrTaskNotFound, nil)
+		}
+		return nil, nil
+	}
+	p.misses, p.failures = 0, 0
+	return snap.Task, nil
+}
+
+// seconds converts a job's seconds, using def when not positive.
+func seconds(s float64, def time.Duration) time.Duration {
+	if s <= 0 {
+		return def
+	}
+	return time.Duration(s * float64(time.Second))
+}

@@ -1,0 +1,324 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// describeTasksBatch is the most task ARNs one DescribeTasks call accepts.
+const describeTasksBatch = 100
+
+// describeCallTimeout bounds one DescribeTasks call of the watcher.
+const describeCallTimeout = 30 * time.Second
+
+// ErrWatcherClosed is reported to subscribers when the watcher stops, as
+// the worker shuts down; the activity fails and is retried elsewhere.
+var ErrWatcherClosed = errors.New("task watcher closed: the worker is stopping")
+
+// WatcherOptions configures a Watcher.
+type WatcherOptions struct {
+	// Clients returns the ECS client of a region and role.
+	Clients func(key ClientKey) ECSAPI
+	// MinPollInterval bounds the polling rate from below (default 1s).
+	MinPollInterval time.Duration
+	// Logger receives the watcher's own logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// TaskSnapshot is what one poll learnt about a watched task.
+type TaskSnapshot struct {
+	// Task is the task as DescribeTasks returned it; nil when Missing or Err.
+	Task *types.Task
+	// Missing is set when ECS did not describe the task (failure reason
+	// MISSING, or no entry at all): ECS is eventually consistent, so a task
+	// just started may be missing for a few polls.
+	Missing bool
+	// Reason is ECS's failure reason when Missing.
+	Reason string
+	// Err is the error of the DescribeTasks call.
+	Err error
+	// At is when the poll was made.
+	At time.Time
+}
+
+// Watcher polls ECS tasks for all the activities of a worker. It batches
+// the tasks of each (region, role, cluster) into DescribeTasks calls of up
+// to 100 ARNs and fans the results out to the subscribers, so the number of
+// calls grows with the number of batches, not of tasks.
+//
+// Scheduling: each subscription is due every interval. The watcher wakes at
+// the earliest due time, but never sooner than MinPollInterval after its
+// previous poll; so it ticks at the smallest interval asked for, bounded
+// below. A poll describes the due tasks of each group and fills the last,
+// partial call of the group with tasks not yet due, which then get a fresh
+// snapshot for free and fall into step with the others.
+type Watcher struct {
+	opts  WatcherOptions
+	calls atomic.Int64
+
+	mu   sync.Mutex
+	subs map[*Subscription]struct{}
+
+	kick   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+	cancel context.CancelFunc
+	ctx    context.Context
+}
+
+// NewWatcher starts a Watcher; Close stops it.
+func NewWatcher(opts WatcherOptions) *Watcher {
+	w := newWatcher(opts)
+	go w.run()
+	return w
+}
+
+// newWatcher returns a Watcher whose loop is not started.
+func newWatcher(opts WatcherOptions) *Watcher {
+	if opts.MinPollInterval <= 0 {
+		opts.MinPollInterval = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &Watcher{
+		opts:   opts,
+		subs:   map[*Subscription]struct{}{},
+		kick:   make(chan struct{}, 1),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+		ctx:    ctx,
+		cancel: cancel,
+	}
+	return w
+}
+
+// Close stops the watcher and waits for its goroutine to end. Subscribers
+// see Done closed.
+func (w *Watcher) Close() {
+	w.mu.Lock()
+	select {
+	case <-w.stop:
+	default:
+		close(w.stop)
+	}
+	w.mu.Unlock()
+	w.cancel()
+	<-w.done
+}
+
+// DescribeCalls returns the number of DescribeTasks calls made so far.
+func (w *Watcher) DescribeCalls() int64 { return w.calls.Load() }
+
+// watchKey groups the tasks one DescribeTasks call can cover.
+type watchKey struct {
+	ClientKey
+	Cluster string
+}
+
+// Subscription delivers the snapshots of one watched task.
+type Subscription struct {
+	w        *Watcher
+	key      watchKey
+	taskArn  string
+	interval time.Duration
+	nextDue  time.Time // guarded by w.mu
+	c        chan TaskSnapshot
+}
+
+// Watch subscribes to the task taskArn of cluster (name or ARN) reached
+// with the clients of key, polled every interval (bounded below by the
+// watcher's MinPollInterval). The first snapshot comes at the next poll.
+// The caller must Close the subscription.
+func (w *Watcher) Watch(key ClientKey, cluster, taskArn string, interval time.Duration) *Subscription {
+	s := &Subscription{
+		w:        w,
+		key:      watchKey{ClientKey: key, Cluster: cluster},
+		taskArn:  taskArn,
+		interval: max(interval, w.opts.MinPollInterval),
+		nextDue:  time.Now(),
+		c:        make(chan TaskSnapshot, 1),
+	}
+	w.mu.Lock()
+	w.subs[s] = struct{}{}
+	w.mu.Unlock()
+	w.wake()
+	return s
+}
+
+// C delivers the latest snapshot; an unread one is replaced by a newer one.
+func (s *Subscription) C() <-chan TaskSnapshot { return s.c }
+
+// Done is closed when the watcher stops.
+func (s *Subscription) Done() <-chan struct{} { return s.w.stop }
+
+// Close ends the subscription.
+func (s *Subscription) Close() {
+	s.w.mu.Lock()
+	delete(s.w.subs, s)
+	s.w.mu.Unlock()
+}
+
+func (w *Watcher) wake() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (w *Watcher) run() {
+	defer close(w.done)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var lastPoll time.Time
+	for {
+		if next, ok := w.nextWake(lastPoll); ok {
+			timer.Reset(time.Until(next))
+		} else {
+			timer.Stop()
+		}
+		select {
+		case <-w.stop:
+			return
+		case <-w.kick:
+		case <-timer.C:
+			lastPoll = time.Now()
+			w.poll(lastPoll)
+		}
+	}
+}
+
+// nextWake is the earliest due time of a subscription, but not sooner than
+// MinPollInterval after the last poll; ok is false with no subscription.
+func (w *Watcher) nextWake(lastPoll time.Time) (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var next time.Time
+	for s := range w.subs {
+		if next.IsZero() || s.nextDue.Before(next) {
+			next = s.nextDue
+		}
+	}
+	if next.IsZero() {
+		return next, false
+	}
+	if floor := lastPoll.Add(w.opts.MinPollInterval); next.Before(floor) {
+		next = floor
+	}
+	return next, true
+}
+
+// batch is the plan of one group's poll: the ARNs to describe.
+type batch struct {
+	due    []string
+	notDue []string
+}
+
+// poll describes the due tasks and delivers the snapshots.
+func (w *Watcher) poll(now time.Time) {
+	// A subscription due within half a tick is polled now rather than
+	// costing a poll of its own a moment later.
+	horizon := now.Add(w.opts.MinPollInterval / 2)
+	plans := map[watchKey]*batch{}
+	seen := map[watchKey]map[string]bool{}
+	w.mu.Lock()
+	for s := range w.subs {
+		b := plans[s.key]
+		if b == nil {
+			b = &batch{}
+			plans[s.key] = b
+			seen[s.key] = map[string]bool{}
+		}
+		if seen[s.key][s.taskArn] {
+			continue
+		}
+		seen[s.key][s.taskArn] = true
+		if s.nextDue.After(horizon) {
+			b.notDue = append(b.notDue, s.taskArn)
+		} else {
+			b.due = append(b.due, s.taskArn)
+		}
+	}
+	w.mu.Unlock()
+
+	for key, b := range plans {
+		if len(b.due) == 0 {
+			continue
+		}
+		arns := b.due
+		if room := (len(arns)+describeTasksBatch-1)/describeTasksBatch*describeTasksBatch - len(arns); room > 0 {
+			arns = append(arns, b.notDue[:min(room, len(b.notDue))]...)
+		}
+		for start := 0; start < len(arns); start += describeTasksBatch {
+			chunk := arns[start:min(start+describeTasksBatch, len(arns))]
+			w.deliver(key, w.describe(key, chunk, now), now)
+		}
+	}
+}
+
+// describe makes one DescribeTasks call for arns and returns a snapshot
+// per ARN.
+func (w *Watcher) describe(key watchKey, arns []string, now time.Time) map[string]TaskSnapshot {
+	out := make(map[string]TaskSnapshot, len(arns))
+	ctx, cancel := context.WithTimeout(w.ctx, describeCallTimeout)
+	defer cancel()
+	w.calls.Add(1)
+	in := &ecs.DescribeTasksInput{Tasks: arns}
+	if key.Cluster != "" {
+		in.Cluster = aws.String(key.Cluster)
+	}
+	resp, err := w.opts.Clients(key.ClientKey).DescribeTasks(ctx, in)
+	if err != nil {
+		if w.ctx.Err() == nil {
+			w.opts.Logger.Warn("DescribeTasks failed", "cluster", key.Cluster, "region", key.Region, "tasks", len(arns), "error", err)
+		}
+		for _, arn := range arns {
+			out[arn] = TaskSnapshot{Err: err, At: now}
+		}
+		return out
+	}
+	for i := range resp.Tasks {
+		t := &resp.Tasks[i]
+		out[aws.ToString(t.TaskArn)] = TaskSnapshot{Task: t, At: now}
+	}
+	for _, f := range resp.Failures {
+		out[aws.ToString(f.Arn)] = TaskSnapshot{Missing: true, Reason: aws.ToString(f.Reason), At: now}
+	}
+	for _, arn := range arns {
+		if _, ok := out[arn]; !ok {
+			out[arn] = TaskSnapshot{Missing: true, Reason: "MISSING", At: now}
+		}
+	}
+	return out
+}
+
+// deliver hands each subscriber of key its task's snapshot, replacing one
+// it has not read yet, and schedules its next poll.
+func (w *Watcher) deliver(key watchKey, snaps map[string]TaskSnapshot, now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for s := range w.subs {
+		if s.key != key {
+			continue
+		}
+		snap, ok := snaps[s.taskArn]
+		if !ok {
+			continue
+		}
+		s.nextDue = now.Add(s.interval)
+		select {
+		case <-s.c:
+		default:
+		}
+		s.c <- snap
+	}
+}

@@ -1,0 +1,191 @@
+package activities
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// unstartedWatcher is a Watcher over f whose polls the test drives.
+func unstartedWatcher(f *fakeECS, minInterval time.Duration) *Watcher {
+	return newWatcher(WatcherOptions{Clients: func(ClientKey) ECSAPI { return f }, MinPollInterval: minInterval})
+}
+
+// received drains the subscription's pending snapshot, if any.
+func received(s *Subscription) (TaskSnapshot, bool) {
+	select {
+	case snap := <-s.C():
+		return snap, true
+	default:
+		return TaskSnapshot{}, false
+	}
+}
+
+func TestWatcherBatchesDescribeTasksByHundred(t *testing.T) {
+	f := newFakeECS()
+	w := unstartedWatcher(f, time.Second)
+	key := ClientKey{Region: testRegion}
+	var subs []*Subscription
+	for range 250 {
+		subs = append(subs, w.Watch(key, testCluster, f.addTask("RUNNING"), 5*time.Second))
+	}
+
+	w.poll(time.Now())
+
+	_, _, calls := f.snapshot()
+	assert.Equal(t, 3, calls, "250 tasks of one cluster need 3 calls")
+	assert.Equal(t, 100, f.describeBatchMax)
+	for _, s := range subs {
+		snap, ok := received(s)
+		require.True(t, ok, "every subscriber gets a snapshot")
+		require.NotNil(t, snap.Task)
+		assert.Equal(t, s.taskArn, aws.ToString(snap.Task.TaskArn))
+	}
+}
+
+func TestWatcherSeparatesClustersRegionsAndRoles(t *testing.T) {
+	f := newFakeECS()
+	w := unstartedWatcher(f, time.Second)
+	arn := f.addTask("RUNNING")
+	w.Watch(ClientKey{Region: testRegion}, testCluster, arn, time.Second)
+	w.Watch(ClientKey{Region: testRegion}, "other", arn, time.Second)
+	w.Watch(ClientKey{Region: "eu-west-1"}, testCluster, arn, time.Second)
+	w.Watch(ClientKey{Region: testRegion, RoleArn: "arn:aws:iam::1:role/r"}, testCluster, arn, time.Second)
+	// The same task watched twice is described once.
+	w.Watch(ClientKey{Region: testRegion}, testCluster, arn, time.Second)
+
+	w.poll(time.Now())
+
+	_, _, calls := f.snapshot()
+	assert.Equal(t, 4, calls)
+}
+
+func TestWatcherPollsDueTasksAndFillsTheBatchWithOthers(t *testing.T) {
+	f := newFakeECS()
+	w := unstartedWatcher(f, 10*time.Millisecond)
+	key := ClientKey{Region: testRegion}
+	var fast, slow []*Subscription
+	for range 150 {
+		fast = append(fast, w.Watch(key, testCluster, f.addTask("RUNNING"), 10*time.Millisecond))
+	}
+	for range 80 {
+		slow = append(slow, w.Watch(key, testCluster, f.addTask("RUNNING"), time.Hour))
+	}
+	t0 := time.Now()
+	w.poll(t0) // all new, all due: 3 calls
+	for _, s := range append(fast, slow...) {
+		_, ok := received(s)
+		require.True(t, ok)
+	}
+
+	w.poll(t0.Add(20 * time.Millisecond))
+
+	_, _, calls := f.snapshot()
+	assert.Equal(t, 3+2, calls, "150 due tasks need 2 calls")
+	for _, s := range fast {
+		_, ok := received(s)
+		require.True(t, ok, "a due task gets a snapshot")
+	}
+	free := 0
+	for _, s := range slow {
+		if _, ok := received(s); ok {
+			free++
+		}
+	}
+	assert.Equal(t, 50, free, "the second call's 50 free slots go to tasks not yet due")
+}
+
+func TestWatcherSkipsGroupsWithNothingDue(t *testing.T) {
+	f := newFakeECS()
+	w := unstartedWatcher(f, 10*time.Millisecond)
+	s := w.Watch(ClientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Hour)
+	t0 := time.Now()
+	w.poll(t0)
+	_, ok := received(s)
+	require.True(t, ok)
+
+	w.poll(t0.Add(time.Second))
+
+	_, _, calls := f.snapshot()
+	assert.Equal(t, 1, calls)
+}
+
+func TestWatcherReportsMissingTasksAndErrors(t *testing.T) {
+	f := newFakeECS()
+	w := unstartedWatcher(f, time.Second)
+	key := ClientKey{Region: testRegion}
+	missing := w.Watch(key, testCluster, "arn:aws:ecs:us-east-1:123456789012:task/jobs/nope", time.Second)
+	w.poll(time.Now())
+	snap, ok := received(missing)
+	require.True(t, ok)
+	assert.True(t, snap.Missing)
+	assert.Equal(t, "MISSING", snap.Reason)
+
+	f.describeTasksErr = errors.New("boom")
+	w.poll(time.Now().Add(time.Hour))
+	snap, ok = received(missing)
+	require.True(t, ok)
+	assert.EqualError(t, snap.Err, "boom")
+}
+
+func TestWatcherKeepsOnlyTheLatestUnreadSnapshot(t *testing.T) {
+	f := newFakeECS()
+	w := unstartedWatcher(f, time.Millisecond)
+	arn := f.addTask("PENDING")
+	s := w.Watch(ClientKey{Region: testRegion}, testCluster, arn, time.Millisecond)
+	t0 := time.Now()
+	w.poll(t0)
+	f.update(arn, func(t *types.Task) { t.LastStatus = aws.String("RUNNING") })
+	w.poll(t0.Add(time.Second))
+
+	snap, ok := received(s)
+	require.True(t, ok)
+	assert.Equal(t, "RUNNING", aws.ToString(snap.Task.LastStatus))
+	_, ok = received(s)
+	assert.False(t, ok)
+}
+
+func TestWatcherLoopDeliversUntilClosed(t *testing.T) {
+	f := newFakeECS()
+	w := NewWatcher(WatcherOptions{Clients: func(ClientKey) ECSAPI { return f }, MinPollInterval: time.Millisecond})
+	arn := f.addTask("PENDING")
+	s := w.Watch(ClientKey{Region: testRegion}, testCluster, arn, time.Millisecond)
+	got := 0
+	deadline := time.After(10 * time.Second)
+	for got < 3 {
+		select {
+		case <-s.C():
+			got++
+		case <-deadline:
+			t.Fatal("no snapshots from the watcher loop")
+		}
+	}
+	s.Close()
+	w.Close()
+	select {
+	case <-s.Done():
+	default:
+		t.Fatal("Done not closed after Close")
+	}
+	_, _, before := f.snapshot()
+	w.Close() // idempotent
+	_, _, after := f.snapshot()
+	assert.Equal(t, before, after, "no poll after Close")
+}
+
+func TestWatcherUnsubscribedTaskIsNotPolled(t *testing.T) {
+	f := newFakeECS()
+	w := unstartedWatcher(f, time.Second)
+	s := w.Watch(ClientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Second)
+	s.Close()
+	w.poll(time.Now())
+	_, _, calls := f.snapshot()
+	assert.Zero(t, calls)
+	_, ok := w.nextWake(time.Time{})
+	assert.False(t, ok, "no wake without subscribers")
+}
