@@ -1,0 +1,31 @@
+// Package workflows holds the durable orchestration of temporal-ecs: the
+// RunECSTask workflow, which runs one ECS task to completion by sequencing the
+// activities of package activities.
+//
+// The code here is deterministic workflow code only: every AWS call is an
+// activity, time comes from workflow.Now and timers, and nothing iterates a
+// map to produce output. A change to the command sequence of RunECSTask must
+// be guarded with workflow.GetVersion; the replay test over testdata/ catches
+// the changes that are not.
+package workflows
+
+// TaskQueue is the task queue the worker polls and the starter targets.
+const TaskQueue = "ecs-tasks"
+
+// WorkflowName is the workflow type name RunECSTask is registered under
+// (`temporal workflow start --type RunECSTask`).
+const WorkflowName = "RunECSTask"
+
+// StatusQuery is the query that returns the workflow's Status.
+const StatusQuery = "status"
+
+// ErrTaskExitedNonZero is the type of the non-retryable application error a
+// RunECSTask workflow fails with when the orchestrated container exits with a
+// code other than 0 (or without one) and allowNonZeroExit is not set. Its
+// details hold the *activities.TaskResult.
+const ErrTaskExitedNonZero = "TaskExitedNonZero"
+
+// ErrStopTaskFailed is the type of the error a RunECSTask workflow fails with
+// when it was cancelled but could not stop its ECS task: the task may still
+// be running and needs attention.
+const ErrStopTaskFailed = "StopTaskFailed"

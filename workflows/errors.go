@@ -1,0 +1,55 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/temporal-ecs/temporal-ecs/activities"
+)
+
+// stepError wraps the error that failed a step of the workflow. The result
+// is an application error saying what failed, with the activity's error as
+// cause and the activity's error type (for a task that failed to start, its
+// stopCode) and retryability at the top, so callers match one type
+// whatever the depth. When the activity ran out of time (a timeout, or
+// retries given up for its ScheduleToClose), the type is timeoutType when
+// set.
+func stepError(what, timeoutType string, err error) error {
+	if timeoutType != "" && outOfTime(err) {
+		return temporal.NewNonRetryableApplicationError(what, timeoutType, err)
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return temporal.NewApplicationErrorWithOptions(what, app.Type(), temporal.ApplicationErrorOptions{
+			NonRetryable: app.NonRetryable(),
+			Cause:        err,
+		})
+	}
+	return temporal.NewApplicationErrorWithCause(what, "", err)
+}
+
+// outOfTime reports whether an activity failed for lack of time rather than
+// for a reason of its own.
+func outOfTime(err error) bool {
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) {
+		return true
+	}
+	var act *temporal.ActivityError
+	return errors.As(err, &act) && act.RetryState() == enumspb.RETRY_STATE_TIMEOUT
+}
+
+// nonZeroExit is the failure of a task whose container did not exit with 0.
+func nonZeroExit(container string, res *activities.TaskResult) error {
+	msg := fmt.Sprintf("container %q of task %s exited with code %d", container, res.TaskArn, res.ExitCode)
+	if res.ExitCode == -1 {
+		msg = fmt.Sprintf("container %q of task %s stopped without an exit code", container, res.TaskArn)
+	}
+	if res.StopCode != "" || res.StoppedReason != "" {
+		msg += fmt.Sprintf(" (%s: %s)", res.StopCode, res.StoppedReason)
+	}
+	return temporal.NewNonRetryableApplicationError(msg, ErrTaskExitedNonZero, nil, res)
+}

@@ -1,0 +1,50 @@
+package workflows
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// maxStartedBy is ECS's limit on RunTask's startedBy.
+const maxStartedBy = 128
+
+// clientToken derives the RunTask idempotency token from the workflow
+// execution: the same for every attempt and replay of one run, different
+// for every other run. ECS accepts up to 64 characters in the ASCII range
+// 33-126; a hex SHA-256 is exactly 64.
+func clientToken(namespace, workflowID, runID string) string {
+	h := sha256.New()
+	for _, s := range []string{"temporal-ecs/RunTask", namespace, workflowID, runID} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// startedBy derives RunTask's startedBy from the workflow ID, so that
+// `aws ecs list-tasks --started-by` finds a workflow's task. ECS allows
+// letters, digits, '-', '/' and '_', up to 128 characters: every other
+// character becomes '_', and a longer ID keeps its head and gains a short
+// hash of the whole ID so that distinct IDs stay distinct.
+func startedBy(workflowID string) string {
+	if workflowID == "" {
+		return "temporal-ecs"
+	}
+	var b strings.Builder
+	for _, r := range workflowID {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '/', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	s := b.String()
+	if len(s) <= maxStartedBy {
+		return s
+	}
+	sum := sha256.Sum256([]byte(workflowID))
+	suffix := "-" + hex.EncodeToString(sum[:])[:12]
+	return s[:maxStartedBy-len(suffix)] + suffix
+}

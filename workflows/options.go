@@ -1,0 +1,166 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ecs/temporal-ecs/activities"
+	"github.com/temporal-ecs/temporal-ecs/activities/job"
+)
+
+// Timeouts of the activities. The waits take theirs from the job's poll
+// interval and start timeout.
+const (
+	prepareTimeout    = time.Minute
+	registerTimeout   = 2 * time.Minute
+	registerTotal     = 10 * time.Minute
+	runTaskTimeout    = 3 * time.Minute // one attempt, including the activity's own capacity retries
+	runTaskTotal      = 10 * time.Minute
+	stopTimeout       = time.Minute
+	stopTotal         = 5 * time.Minute
+	deregisterTimeout = time.Minute
+	deregisterTotal   = 5 * time.Minute
+
+	// finishAttemptTimeout bounds one attempt of WaitForTaskFinish. A task
+	// may run for days: an attempt that times out is retried, and resumes
+	// from its last heartbeat, so this only caps how long a stuck attempt
+	// can go unnoticed when it still heartbeats.
+	finishAttemptTimeout = 24 * time.Hour
+	// stoppedWait bounds the wait for STOPPED after StopTask.
+	stoppedWait = 5 * time.Minute
+
+	minHeartbeatTimeout = 30 * time.Second
+	minStartMargin      = time.Minute
+	defaultPollInterval = 5 * time.Second
+	defaultStartTimeout = 300 * time.Second
+)
+
+// retry returns a retry policy with exponential backoff up to maxInterval,
+// at most attempts attempts (0: unlimited, within the activity's
+// ScheduleToClose) and the given non-retryable error types.
+func retry(maxInterval time.Duration, attempts int32, nonRetryable ...string) *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:        time.Second,
+		BackoffCoefficient:     2,
+		MaximumInterval:        maxInterval,
+		MaximumAttempts:        attempts,
+		NonRetryableErrorTypes: nonRetryable,
+	}
+}
+
+// pollInterval is the job's poll interval, defaulted.
+func pollInterval(p *job.Prepared) time.Duration {
+	if p.PollIntervalSeconds <= 0 {
+		return defaultPollInterval
+	}
+	return time.Duration(p.PollIntervalSeconds * float64(time.Second))
+}
+
+// heartbeatTimeout is the heartbeat timeout of the waits: several poll
+// intervals, so one slow poll does not fail an attempt, and at least 30s.
+func heartbeatTimeout(p *job.Prepared) time.Duration {
+	return max(3*pollInterval(p), minHeartbeatTimeout)
+}
+
+// startTimeout is the job's task start timeout, defaulted.
+func startTimeout(p *job.Prepared) time.Duration {
+	if p.StartTimeoutSeconds <= 0 {
+		return defaultStartTimeout
+	}
+	return time.Duration(p.StartTimeoutSeconds) * time.Second
+}
+
+func prepareOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: prepareTimeout,
+		RetryPolicy:         retry(10*time.Second, 3, activities.ErrInvalidJobConfiguration),
+		Summary:             "PrepareTaskDefinition",
+	}
+}
+
+func registerOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout:    registerTimeout,
+		ScheduleToCloseTimeout: registerTotal,
+		RetryPolicy: retry(30*time.Second, 5,
+			activities.ErrInvalidJobConfiguration, activities.ErrTaskDefinitionInactive),
+		Summary: summary,
+	}
+}
+
+// runTaskOptions retries RunTask safely: the client token makes a retried
+// attempt return the task a lost attempt started.
+func runTaskOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout:    runTaskTimeout,
+		ScheduleToCloseTimeout: runTaskTotal,
+		RetryPolicy: retry(30*time.Second, 5,
+			activities.ErrInvalidJobConfiguration, activities.ErrClusterNotFound,
+			activities.ErrNoContainerInstances, activities.ErrMissingLogsPermissions,
+			activities.ErrNetworkConfiguration, activities.ErrTaskDefinitionInactive,
+			activities.ErrRunTaskFailed),
+		Summary: summary,
+	}
+}
+
+// waitStartOptions lets WaitForTaskStart run the job's start timeout plus a
+// margin; a retried attempt (lost worker) gets what is left of the total.
+func waitStartOptions(p *job.Prepared, summary string) workflow.ActivityOptions {
+	hb := heartbeatTimeout(p)
+	margin := max(hb, minStartMargin)
+	return workflow.ActivityOptions{
+		StartToCloseTimeout:    startTimeout(p) + margin,
+		ScheduleToCloseTimeout: startTimeout(p) + 2*margin,
+		HeartbeatTimeout:       hb,
+		RetryPolicy: retry(30*time.Second, 0,
+			activities.ErrTaskStartTimeout, activities.ErrTaskFailedToStart, activities.ErrTaskNotFound,
+			activities.ErrInvalidIdentifier, activities.ErrClusterNotFound),
+		Summary: summary,
+	}
+}
+
+// waitFinishOptions lets WaitForTaskFinish run as long as the task does:
+// unlimited attempts, each resuming from the last heartbeat, so a dead
+// worker is detected by the heartbeat timeout and another takes over.
+func waitFinishOptions(p *job.Prepared, summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: finishAttemptTimeout,
+		HeartbeatTimeout:    heartbeatTimeout(p),
+		RetryPolicy: retry(time.Minute, 0,
+			activities.ErrTaskNotFound, activities.ErrInvalidIdentifier, activities.ErrClusterNotFound),
+		Summary: summary,
+	}
+}
+
+// stoppedWaitOptions bounds the wait for STOPPED after StopTask.
+func stoppedWaitOptions(p *job.Prepared, summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout:    stoppedWait,
+		ScheduleToCloseTimeout: stoppedWait,
+		HeartbeatTimeout:       heartbeatTimeout(p),
+		RetryPolicy: retry(30*time.Second, 0,
+			activities.ErrTaskNotFound, activities.ErrInvalidIdentifier, activities.ErrClusterNotFound),
+		Summary: summary,
+	}
+}
+
+func stopOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout:    stopTimeout,
+		ScheduleToCloseTimeout: stopTotal,
+		RetryPolicy:            retry(30*time.Second, 0,
+			activities.ErrInvalidIdentifier, activities.ErrClusterMismatch),
+		Summary:                summary,
+	}
+}
+
+func deregisterOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout:    deregisterTimeout,
+		ScheduleToCloseTimeout: deregisterTotal,
+		RetryPolicy:            retry(30*time.Second, 0, activities.ErrInvalidJobConfiguration),
+		Summary:                summary,
+	}
+}

@@ -1,0 +1,133 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/temporal-ecs/temporal-ecs/activities"
+)
+
+// Phases of a RunECSTask workflow, as Status.Phase reports them.
+const (
+	PhasePreparing       = "preparing"
+	PhaseRegistering     = "registering"
+	PhaseStarting        = "starting"
+	PhaseWaitingForStart = "waiting-for-start"
+	PhaseRunning         = "running"
+	PhaseStopping        = "stopping"
+	PhaseDeregistering   = "deregistering"
+	PhaseCompleted       = "completed"
+	PhaseFailed          = "failed"
+	PhaseCancelled       = "cancelled"
+)
+
+// Status is what the StatusQuery returns: where the workflow is and what it
+// knows of its ECS task. Fields are empty until known.
+type Status struct {
+	// Phase is one of the Phase* constants.
+	Phase string `json:"phase"`
+	// Image is the orchestrated container's image.
+	Image string `json:"image,omitempty"`
+	// TaskDefinitionArn is the task definition the task runs.
+	TaskDefinitionArn string `json:"taskDefinitionArn,omitempty"`
+	// TaskArn is set once RunTask has started the task.
+	TaskArn string `json:"taskArn,omitempty"`
+	// Cluster is the cluster as the job named it, or as ECS returned it
+	// when the job named none.
+	Cluster string `json:"cluster,omitempty"`
+	// LastStatus is the last ECS task status the workflow learnt
+	// (RUNNING, STOPPED, ...); the wait activities poll more often than
+	// they report.
+	LastStatus string `json:"lastStatus,omitempty"`
+	// ExitCode is the orchestrated container's exit code once the task has
+	// stopped (-1 when ECS reported none).
+	ExitCode      *int   `json:"exitCode,omitempty"`
+	StopCode      string `json:"stopCode,omitempty"`
+	StoppedReason string `json:"stoppedReason,omitempty"`
+	// LogGroup, LogStream and LogRegion locate the container's awslogs
+	// stream, when it has one.
+	LogGroup  string `json:"logGroup,omitempty"`
+	LogStream string `json:"logStream,omitempty"`
+	LogRegion string `json:"logRegion,omitempty"`
+	// Error is the failure message of a failed workflow.
+	Error string `json:"error,omitempty"`
+	// Warnings are configuration warnings and cleanup problems.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// clone returns a copy that shares no memory with s, for the query handler.
+func (s Status) clone() Status {
+	c := s
+	if s.ExitCode != nil {
+		code := *s.ExitCode
+		c.ExitCode = &code
+	}
+	c.Warnings = append([]string(nil), s.Warnings...)
+	return c
+}
+
+// setTask records what RunTask returned.
+func (s *Status) setTask(ref *activities.TaskRef) {
+	s.TaskArn = ref.TaskArn
+	if ref.Cluster != "" {
+		s.Cluster = ref.Cluster
+	} else if ref.ClusterArn != "" {
+		s.Cluster = ref.ClusterArn
+	}
+	if ref.TaskDefinitionArn != "" {
+		s.TaskDefinitionArn = ref.TaskDefinitionArn
+	}
+	s.LogGroup, s.LogStream, s.LogRegion = ref.LogGroup, ref.LogStream, ref.LogRegion
+}
+
+// setResult records the outcome of a stopped task.
+func (s *Status) setResult(res *activities.TaskResult) {
+	if res.TaskArn != "" {
+		s.TaskArn = res.TaskArn
+	}
+	if res.LastStatus != "" {
+		s.LastStatus = res.LastStatus
+	}
+	code := res.ExitCode
+	s.ExitCode = &code
+	s.StopCode, s.StoppedReason = res.StopCode, res.StoppedReason
+	if res.LogGroup != "" {
+		s.LogGroup, s.LogStream = res.LogGroup, res.LogStream
+	}
+}
+
+// markdown renders s as the workflow's current details for the Web UI.
+func (s Status) markdown() string {
+	var b strings.Builder
+	line := func(label, value string) {
+		if value != "" {
+			fmt.Fprintf(&b, "- **%s:** %s\n", label, value)
+		}
+	}
+	code := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return "`" + strings.ReplaceAll(v, "`", "'") + "`"
+	}
+	line("Phase", s.Phase)
+	line("Image", code(s.Image))
+	line("Cluster", code(s.Cluster))
+	line("Task definition", code(s.TaskDefinitionArn))
+	line("Task", code(s.TaskArn))
+	line("ECS status", s.LastStatus)
+	if s.ExitCode != nil {
+		line("Exit code", fmt.Sprint(*s.ExitCode))
+	}
+	if s.StopCode != "" {
+		line("Stop", code(s.StopCode)+" "+s.StoppedReason)
+	}
+	if s.LogGroup != "" {
+		line("Logs", code(s.LogGroup+"/"+s.LogStream))
+	}
+	line("Error", s.Error)
+	for _, w := range s.Warnings {
+		line("Warning", w)
+	}
+	return b.String()
+}
