@@ -150,9 +150,9 @@ func stopOptions(summary string) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout:    stopTimeout,
 		ScheduleToCloseTimeout: stopTotal,
-		RetryPolicy:            retry(30*time.Second, 0,
+		RetryPolicy: retry(30*time.Second, 0,
 			activities.ErrInvalidIdentifier, activities.ErrClusterMismatch),
-		Summary:                summary,
+		Summary: summary,
 	}
 }
 
