@@ -16,7 +16,7 @@ import (
 // a definition's content.
 var postRegistrationFields = []string{
 	"taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
-	"registeredAt", "registeredBy", "deregisteredAt",
+	"registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt",
 }
 
 // canonical returns the normalized form of a task definition body used by

@@ -130,6 +130,11 @@ var (
 // normalizeAndCheck applies the conveniences Prefect's templates allow in
 // the base bodies, then checks the shape of the whole configuration.
 func normalizeAndCheck(obj map[string]any) error {
+	for _, k := range []string{"env", "labels", "cloudwatchLogsOptions"} {
+		if m, ok := obj[k].(map[string]any); ok {
+			scalarsToStrings(m)
+		}
+	}
 	if td, ok := obj["taskDefinition"].(map[string]any); ok {
 		numbersToStrings(td, "cpu", "memory")
 	}
@@ -152,6 +157,18 @@ func normalizeAndCheck(obj map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// scalarsToStrings turns the numbers and booleans among m's values into
+// their JSON text, so {"PORT": 8080} means {"PORT": "8080"}.
+func scalarsToStrings(m map[string]any) {
+	for k, v := range m {
+		switch v.(type) {
+		case json.Number, bool:
+			b, _ := json.Marshal(v)
+			m[k] = string(b)
+		}
+	}
 }
 
 // numbersToStrings turns the numbers at m's keys into their decimal text

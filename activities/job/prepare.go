@@ -98,8 +98,7 @@ func prepareParsed(pj *parsedJob, opts PrepareOptions) (*Prepared, error) {
 	}
 	if arn != "" {
 		p.TaskDefinitionArn = arn
-		p.ContainerName = cfg.ContainerName
-		p.Image = cfg.Image
+		p.ContainerName = cfg.ContainerName // empty: known after Resolve
 		p.Warnings = append(p.Warnings, arnWarnings(pj, arn)...)
 	} else {
 		if logs && cfg.ExecutionRoleArn == "" && stringAt(cfg.TaskDefinition, "executionRoleArn") == "" {
@@ -120,6 +119,9 @@ func prepareParsed(pj *parsedJob, opts PrepareOptions) (*Prepared, error) {
 		container := containerByName(def, name)
 		p.Image = stringAt(container, "image")
 		p.LogGroup, p.LogRegion, p.LogStreamPrefix, _ = awslogsOfContainer(container)
+		if p.StreamOutput && p.LogGroup == "" {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("streamOutput is on, but container %q has no awslogs log configuration (configureCloudwatchLogs is off): its output cannot be streamed", name))
+		}
 		if cfg.NetworkConfiguration != nil && p.NetworkMode != "awsvpc" {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("networkConfiguration is ignored: the task definition's network mode is %q, not awsvpc", networkModeOrDefault(p.NetworkMode)))
 		}

@@ -223,8 +223,9 @@ func configureAwslogs(container map[string]any, cfg *Config, region string) erro
 // applyResources applies cpu, memory and the launch type's requirements:
 // FARGATE (and FARGATE_SPOT) need task-level cpu and memory as strings, the
 // FARGATE compatibility and the awsvpc network mode; EC2 needs
-// container-level integers; other launch types get the job's values at task
-// level when it gives them.
+// container-level integers (Prefect also writes the job's values at task
+// level there; temporal-ecs does not, so sidecars keep their share); other
+// launch types get the job's values at task level when it gives them.
 func applyResources(def, container map[string]any, cfg *Config, launch string) error {
 	taskCPU, hasCPU, err := taskResource(def, "cpu", 1024, "vcpu")
 	if err != nil {
@@ -288,16 +289,23 @@ func applyResources(def, container map[string]any, cfg *Config, launch string) e
 		if mem > 0 {
 			container["memory"] = mem
 		}
+		// Task-level values are optional on EC2: kept (as strings, the
+		// job's when it gives them) only where the definition has them.
+		setTaskResource(def, "cpu", taskCPU, hasCPU)
+		setTaskResource(def, "memory", taskMem, hasMem)
+		return nil
 	}
-	// Task-level values stay (as strings) when the definition has them, and
-	// take the job's when it gives them.
-	if hasCPU || cfg.CPU != nil {
-		def["cpu"] = strconv.FormatInt(taskCPU, 10)
-	}
-	if hasMem || cfg.Memory != nil {
-		def["memory"] = strconv.FormatInt(taskMem, 10)
-	}
+	// EXTERNAL and no launch type: task-level values stay (as strings) when
+	// the definition has them, and take the job's when it gives them.
+	setTaskResource(def, "cpu", taskCPU, hasCPU || cfg.CPU != nil)
+	setTaskResource(def, "memory", taskMem, hasMem || cfg.Memory != nil)
 	return nil
+}
+
+func setTaskResource(def map[string]any, key string, v int64, set bool) {
+	if set {
+		def[key] = strconv.FormatInt(v, 10)
+	}
 }
 
 // taskResource reads a task-level cpu or memory: an integer, or the text
