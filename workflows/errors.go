@@ -14,21 +14,32 @@ import (
 // is an application error saying what failed, with the activity's error as
 // cause and the activity's error type (for a task that failed to start, its
 // stopCode) and retryability at the top, so callers match one type
-// whatever the depth. When the activity ran out of time (a timeout, or
-// retries given up for its ScheduleToClose), the type is timeoutType when
-// set.
+// whatever the depth; a TaskResult in the activity error's details is
+// carried too. When the activity ran out of time (a timeout, or retries
+// given up for its ScheduleToClose), the type is timeoutType when set.
 func stepError(what, timeoutType string, err error) error {
 	if timeoutType != "" && outOfTime(err) {
 		return temporal.NewNonRetryableApplicationError(what, timeoutType, err)
 	}
 	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
-		return temporal.NewApplicationErrorWithOptions(what, app.Type(), temporal.ApplicationErrorOptions{
-			NonRetryable: app.NonRetryable(),
-			Cause:        err,
-		})
+	if !errors.As(err, &app) {
+		return temporal.NewApplicationErrorWithCause(what, "", err)
 	}
-	return temporal.NewApplicationErrorWithCause(what, "", err)
+	opts := temporal.ApplicationErrorOptions{NonRetryable: app.NonRetryable(), Cause: err}
+	if res := resultDetails(app); res != nil {
+		opts.Details = []any{res}
+	}
+	return temporal.NewApplicationErrorWithOptions(what, app.Type(), opts)
+}
+
+// resultDetails returns the task result an activity error carries (a task
+// that failed to start has one), or nil.
+func resultDetails(app *temporal.ApplicationError) *activities.TaskResult {
+	var res activities.TaskResult
+	if !app.HasDetails() || app.Details(&res) != nil || res.TaskArn == "" {
+		return nil
+	}
+	return &res
 }
 
 // outOfTime reports whether an activity failed for lack of time rather than

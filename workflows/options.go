@@ -91,7 +91,8 @@ func registerOptions(summary string) workflow.ActivityOptions {
 }
 
 // runTaskOptions retries RunTask safely: the client token makes a retried
-// attempt return the task a lost attempt started.
+// attempt return the task a lost attempt started. RunTaskFailed is left to
+// the activity: it marks capacity failures retryable, the others not.
 func runTaskOptions(summary string) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout:    runTaskTimeout,
@@ -99,8 +100,7 @@ func runTaskOptions(summary string) workflow.ActivityOptions {
 		RetryPolicy: retry(30*time.Second, 5,
 			activities.ErrInvalidJobConfiguration, activities.ErrClusterNotFound,
 			activities.ErrNoContainerInstances, activities.ErrMissingLogsPermissions,
-			activities.ErrNetworkConfiguration, activities.ErrTaskDefinitionInactive,
-			activities.ErrRunTaskFailed),
+			activities.ErrNetworkConfiguration, activities.ErrTaskDefinitionInactive),
 		Summary: summary,
 	}
 }

@@ -108,6 +108,16 @@ func TestRunECSTaskRegisterFailure(t *testing.T) {
 	assert.Equal(t, calls{prepare: 1, register: 1}, f.calls())
 }
 
+func TestRunECSTaskRunTaskCapacityFailureIsRetried(t *testing.T) {
+	f := newFakes()
+	f.runErrs = []error{temporal.NewApplicationError("RESOURCE:MEMORY", activities.ErrRunTaskFailed)}
+	env := newEnv(t, f)
+	execute(t, env)
+
+	require.NoError(t, env.GetWorkflowError())
+	assert.Equal(t, 2, f.calls().run, "a retryable RunTaskFailed is retried")
+}
+
 func TestRunECSTaskRunTaskFailure(t *testing.T) {
 	f := newFakes()
 	f.runErrs = []error{temporal.NewNonRetryableApplicationError("cluster jobs not found", activities.ErrClusterNotFound, nil)}
@@ -143,9 +153,9 @@ func TestRunECSTaskRunTaskRetriesWithTheSameClientToken(t *testing.T) {
 
 func TestRunECSTaskFailedToStart(t *testing.T) {
 	f := newFakes()
-	f.startErr = temporal.NewNonRetryableApplicationError(
-		"CannotPullContainerError: pull image manifest has been retried 5 time(s)", "TaskFailedToStart", nil)
 	f.stopped.StopCode, f.stopped.StoppedReason, f.stopped.ExitCode = "TaskFailedToStart", "CannotPullContainerError", -1
+	f.startErr = temporal.NewNonRetryableApplicationError(
+		"CannotPullContainerError: pull image manifest has been retried 5 time(s)", "TaskFailedToStart", nil, f.stopped)
 	env := newEnv(t, f)
 	execute(t, env)
 
@@ -153,6 +163,10 @@ func TestRunECSTaskFailedToStart(t *testing.T) {
 	assert.Equal(t, "TaskFailedToStart", app.Type(), "the stopCode is the failure type")
 	assert.True(t, app.NonRetryable())
 	assert.Contains(t, app.Error(), "CannotPullContainerError")
+	var res activities.TaskResult
+	require.NoError(t, app.Details(&res), "the task's result is carried up")
+	assert.Equal(t, "TaskFailedToStart", res.StopCode)
+	assert.Equal(t, -1, res.ExitCode)
 	c := f.calls()
 	assert.Equal(t, 1, c.stop, "a stopped task is stopped again, harmlessly: no task outlives its workflow")
 	assert.Equal(t, 1, c.deregister)
