@@ -41,9 +41,9 @@ import (
 // recordedScenarios are the histories in testdata/, by file name: each
 // workflow ID "record-<name>" selects the fakes' behaviour.
 var recordedScenarios = []struct {
-	name   string
-	cancel bool // cancel the workflow once its task runs
-	check  func(t *testing.T, err error)
+	name     string
+	cancelIn string // cancel the workflow once in this phase
+	check    func(t *testing.T, err error)
 }{
 	{name: "success", check: func(t *testing.T, err error) { require.NoError(t, err) }},
 	{name: "exit-nonzero", check: func(t *testing.T, err error) {
@@ -56,10 +56,13 @@ var recordedScenarios = []struct {
 		require.ErrorAs(t, err, &app)
 		require.Equal(t, "TaskFailedToStart", app.Type())
 	}},
-	{name: "cancelled", cancel: true, check: func(t *testing.T, err error) {
-		var canceled *temporal.CanceledError
-		require.ErrorAs(t, err, &canceled)
-	}},
+	{name: "cancelled", cancelIn: PhaseRunning, check: requireCanceledError},
+	{name: "cancelled-while-starting", cancelIn: PhaseWaitingForStart, check: requireCanceledError},
+}
+
+func requireCanceledError(t *testing.T, err error) {
+	var canceled *temporal.CanceledError
+	require.ErrorAs(t, err, &canceled)
 }
 
 func TestRecordHistories(t *testing.T) {
@@ -90,8 +93,8 @@ func TestRecordHistories(t *testing.T) {
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		}, WorkflowName, json.RawMessage(`{"image":"alpine:3.20","cluster":"jobs","command":"echo hello","streamOutput":true,"autoDeregisterTaskDefinition":true}`))
 		require.NoError(t, err)
-		if sc.cancel {
-			waitForPhase(ctx, t, c, run, PhaseRunning)
+		if sc.cancelIn != "" {
+			waitForPhase(ctx, t, c, run, sc.cancelIn)
 			require.NoError(t, c.CancelWorkflow(ctx, id, run.GetRunID()))
 		}
 		sc.check(t, run.Get(ctx, nil))
@@ -197,12 +200,35 @@ func (f *recorderFakes) result(in activities.WaitInput, exitCode int, stopCode s
 	}
 }
 
-func (f *recorderFakes) waitForStart(ctx context.Context, _ activities.WaitInput) (*activities.WaitForStartResult, error) {
-	if scenario(ctx) == "failed-to-start" {
+func (f *recorderFakes) waitForStart(ctx context.Context, in activities.WaitInput) (*activities.WaitForStartResult, error) {
+	switch scenario(ctx) {
+	case "failed-to-start":
 		return nil, temporal.NewNonRetryableApplicationError(
 			"CannotPullContainerError: pull access denied for alpine:3.20", "TaskFailedToStart", nil)
+	case "cancelled-while-starting":
+		// PROVISIONING until stopped or cancelled.
+		if err := f.untilStopped(ctx, in.Task.TaskArn); err != nil {
+			return nil, err
+		}
+		return nil, temporal.NewNonRetryableApplicationError("Task stopped by user", "UserInitiated", nil)
 	}
 	return &activities.WaitForStartResult{LastStatus: "RUNNING"}, nil
+}
+
+// untilStopped heartbeats until StopTask stopped the task or ctx is done.
+func (f *recorderFakes) untilStopped(ctx context.Context, taskArn string) error {
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-f.stopChan(taskArn):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+			activity.RecordHeartbeat(ctx)
+		}
+	}
 }
 
 func (f *recorderFakes) waitForFinish(ctx context.Context, in activities.WaitInput) (*activities.TaskResult, error) {
@@ -213,18 +239,10 @@ func (f *recorderFakes) waitForFinish(ctx context.Context, in activities.WaitInp
 		return f.result(in, 3, "EssentialContainerExited"), nil
 	}
 	// Runs until stopped, heartbeating like the real wait.
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-f.stopChan(in.Task.TaskArn):
-			return f.result(in, 143, "UserInitiated"), nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-tick.C:
-			activity.RecordHeartbeat(ctx, "RUNNING")
-		}
+	if err := f.untilStopped(ctx, in.Task.TaskArn); err != nil {
+		return nil, err
 	}
+	return f.result(in, 143, "UserInitiated"), nil
 }
 
 func (f *recorderFakes) stopTask(_ context.Context, in activities.StopInput) error {
