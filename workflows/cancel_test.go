@@ -175,7 +175,7 @@ func TestCancelWhenTheTaskCannotBeStopped(t *testing.T) {
 // nothing: the workflow completes with the task's result.
 func TestCancelAfterTheTaskStopped(t *testing.T) {
 	f := newFakes()
-	f.deregisterErr = errors.New("slow")
+	f.deregisterErr = errors.New("throttled") // retried: the cancellation arrives meanwhile
 	env := newEnv(t, f)
 	cancelAfter(env, 10*time.Minute+30*time.Second+time.Second)
 	execute(t, env)

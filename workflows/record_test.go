@@ -2,9 +2,10 @@ package workflows
 
 // The recorder runs RunECSTask against a real Temporal server with fake
 // activities and writes the histories that TestReplayRecordedHistories
-// replays. Re-record after a deliberate change to the workflow's commands
-// (and guard that change with workflow.GetVersion, keeping the old
-// histories too):
+// replays. It overwrites the files of its scenarios: after a change to the
+// workflow's commands (guarded with workflow.GetVersion), rename the old
+// files first (success-v1.json, ...) so that they are still replayed, then
+// record:
 //
 //	go tool -modfile=tools/go.mod temporal server start-dev --headless --port 7234 \
 //	    --http-port 7244 --metrics-port 7245 --ui-port 8234 --db-filename /tmp/record.db &
