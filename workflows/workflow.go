@@ -91,7 +91,7 @@ func (r *run) prepare(jobConfig json.RawMessage) error {
 	var p job.Prepared
 	err := workflow.ExecuteActivity(ctx, a.PrepareTaskDefinition, activities.PrepareInput{Job: jobConfig}).Get(ctx, &p)
 	if err != nil {
-		return stepError("invalid job or task definition", "", err)
+		return stepError("could not prepare the job", "", err)
 	}
 	r.job = &p
 	r.status.Image, r.status.Cluster, r.status.TaskDefinitionArn = p.Image, p.Cluster, p.TaskDefinitionArn
@@ -177,7 +177,7 @@ func (r *run) watch() (*activities.TaskResult, error) {
 	}
 	var res activities.TaskResult
 	if err := finishFut.Get(r.cleanup, &res); err != nil {
-		return r.abort(nil, stepError("lost track of the task", "", err), false)
+		return r.abort(nil, stepError("could not wait for the task to finish", "", err), false)
 	}
 	return r.complete(&res)
 }
