@@ -175,3 +175,16 @@ func TestPreparedSurvivesJSONRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, jsonOf(t, r1), jsonOf(t, r2))
 }
+
+func TestBaseBodiesUseECSWireNamesExactly(t *testing.T) {
+	e := prepareError(t, `{"image":"x","taskDefinition":{"Family":"f"}}`)
+	assert.Equal(t, "taskDefinition.Family", e.Field)
+	assert.Contains(t, e.Message, `did you mean "family"?`)
+	e = prepareError(t, `{"image":"x","taskRunRequest":{"overrides":{"ContainerOverrides":[]}}}`)
+	assert.Equal(t, "taskRunRequest.overrides.ContainerOverrides", e.Field)
+
+	p := mustPrepare(t, `{"image":"x","taskDefinition":{"volumes":[{"name":"v","fsxWindowsFileServerVolumeConfiguration":{"fileSystemId":"fs","rootDirectory":"/"}}]}}`)
+	in, err := job.RegisterInput(p.TaskDefinition)
+	require.NoError(t, err)
+	assert.Equal(t, "fs", *in.Volumes[0].FsxWindowsFileServerVolumeConfiguration.FileSystemId)
+}

@@ -14,11 +14,13 @@ var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 
 // checkShape checks that v, a decoded JSON value (map[string]any, []any,
 // string, json.Number or float64, bool, nil), decodes into a value of type t
-// and that every object key names a field. Fields of structs with JSON tags
-// (this package's types) match their tag exactly; untagged fields (the
-// aws-sdk-go-v2 types) match their Go name case-insensitively, as
-// encoding/json does. It returns an *Error naming the path of the first
-// problem, in key order.
+// and that every object key names a field exactly. Fields of structs with
+// JSON tags (this package's types) are named by their tag; untagged fields
+// (the aws-sdk-go-v2 types) by ECS's wire name, their Go name with a lower
+// first letter. Other spellings (which encoding/json would accept
+// case-insensitively) are refused with a suggestion, so that a body never
+// holds one field under two spellings. It returns an *Error naming the path
+// of the first problem, in key order.
 func checkShape(path string, v any, t reflect.Type) *Error {
 	if v == nil {
 		// null decodes into anything (zero value or unchanged).
@@ -106,21 +108,17 @@ func checkShape(path string, v any, t reflect.Type) *Error {
 
 // fieldSet is the JSON view of a struct type's fields.
 type fieldSet struct {
-	exact map[string]reflect.StructField // tagged fields, by tag name
-	fold  map[string]reflect.StructField // untagged fields, by lower-cased Go name
-	names []string                       // the names to suggest
+	byName map[string]reflect.StructField // by JSON name
+	names  []string                       // the names, to suggest
 }
 
 func (s fieldSet) lookup(key string) (reflect.StructField, bool) {
-	if f, ok := s.exact[key]; ok {
-		return f, true
-	}
-	f, ok := s.fold[strings.ToLower(key)]
+	f, ok := s.byName[key]
 	return f, ok
 }
 
 func structFields(t reflect.Type) fieldSet {
-	s := fieldSet{exact: map[string]reflect.StructField{}, fold: map[string]reflect.StructField{}}
+	s := fieldSet{byName: map[string]reflect.StructField{}}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() || f.Anonymous {
@@ -130,13 +128,12 @@ func structFields(t reflect.Type) fieldSet {
 		if tag == "-" {
 			continue
 		}
-		if name, _, _ := strings.Cut(tag, ","); name != "" {
-			s.exact[name] = f
-			s.names = append(s.names, name)
-			continue
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = lowerFirst(f.Name)
 		}
-		s.fold[strings.ToLower(f.Name)] = f
-		s.names = append(s.names, lowerFirst(f.Name))
+		s.byName[name] = f
+		s.names = append(s.names, name)
 	}
 	return s
 }

@@ -318,7 +318,8 @@ func taskResource(def map[string]any, key string, unitScale float64, unit string
 	if n, ok := asInt(v); ok && n > 0 {
 		return n, true, nil
 	}
-	s := strings.ToLower(strings.TrimSpace(v.(string)))
+	text, _ := v.(string)
+	s := strings.ToLower(strings.TrimSpace(text))
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
 		return n, true, nil
 	}
