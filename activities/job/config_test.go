@@ -41,6 +41,7 @@ func TestWrongJSONTypeIsAnErrorNamingTheField(t *testing.T) {
 		{"string expected", `{"image":1}`, "image"},
 		{"integer expected", `{"image":"x","cpu":"a lot"}`, "cpu"},
 		{"integer, not fraction", `{"image":"x","memory":1.5}`, "memory"},
+		{"integer written as one", `{"image":"x","taskStartTimeoutSeconds":300.0}`, "taskStartTimeoutSeconds"},
 		{"boolean expected", `{"image":"x","streamOutput":"yes"}`, "streamOutput"},
 		{"number expected", `{"image":"x","pollIntervalSeconds":"5"}`, "pollIntervalSeconds"},
 		{"object expected", `{"image":"x","env":["A=1"]}`, "env"},

@@ -54,6 +54,10 @@ func parseJob(raw, defaults []byte) (*parsedJob, error) {
 		err = json.Unmarshal(b, &cfg)
 	}
 	if err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, errorf(te.Field, "must be a %s", te.Type)
+		}
 		return nil, &Error{Message: err.Error()}
 	}
 	// Keep the base bodies with exact numbers (json.Number).

@@ -50,7 +50,7 @@ func checkShape(path string, v any, t reflect.Type) *Error {
 			return &Error{Field: path, Message: "must be true or false"}
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := asInt(v)
+		n, ok := strictInt(v)
 		if !ok {
 			return &Error{Field: path, Message: "must be an integer"}
 		}
@@ -59,7 +59,7 @@ func checkShape(path string, v any, t reflect.Type) *Error {
 			return &Error{Field: path, Message: "is out of range"}
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		n, ok := asInt(v)
+		n, ok := strictInt(v)
 		if !ok || n < 0 {
 			return &Error{Field: path, Message: "must be a non-negative integer"}
 		}
@@ -142,6 +142,16 @@ func structFields(t reflect.Type) fieldSet {
 func lowerFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// strictInt returns v as an integer when it is written as one (1024, not
+// 1024.0 or 1e3), as encoding/json requires of integer fields.
+func strictInt(v any) (int64, bool) {
+	if n, ok := v.(json.Number); ok {
+		i, err := strconv.ParseInt(string(n), 10, 64)
+		return i, err == nil
+	}
+	return asInt(v)
 }
 
 // asInt returns v as an integer when it is an integral JSON number.
