@@ -150,9 +150,11 @@ func Equal(prepared map[string]any, registered *types.TaskDefinition) (bool, Dif
 // definition, by JSON path (e.g. "containerDefinitions[0].image"), after
 // normalization. Values of secret-looking environment variables are masked.
 type Diff struct {
-	OnlyInPrepared   []string          `json:"onlyInPrepared,omitempty"`
-	OnlyInRegistered []string          `json:"onlyInRegistered,omitempty"`
-	Differing        map[string][2]any `json:"differing,omitempty"`
+	// OnlyInPrepared and OnlyInRegistered are the paths present on one side only.
+	OnlyInPrepared   []string `json:"onlyInPrepared,omitempty"`
+	OnlyInRegistered []string `json:"onlyInRegistered,omitempty"`
+	// Differing maps a path to its prepared and registered values.
+	Differing map[string][2]any `json:"differing,omitempty"`
 }
 
 // Empty reports whether nothing differs.

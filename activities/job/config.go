@@ -130,14 +130,20 @@ type Config struct {
 
 // CapacityProvider is one entry of a capacity provider strategy.
 type CapacityProvider struct {
+	// CapacityProvider names the provider (FARGATE, FARGATE_SPOT, or a
+	// cluster's Auto Scaling group provider). Required.
 	CapacityProvider string `json:"capacityProvider"`
-	Weight           int    `json:"weight,omitempty"`
-	Base             int    `json:"base,omitempty"`
+	// Weight is the relative share of tasks, 0 to 1000.
+	Weight int `json:"weight,omitempty"`
+	// Base is the minimum number of tasks on this provider, 0 to 100000.
+	Base int `json:"base,omitempty"`
 }
 
 // Network is a custom awsvpc network configuration.
 type Network struct {
-	Subnets        []string `json:"subnets"`
+	// Subnets are the task's subnets; each must belong to the job's vpcId.
+	Subnets []string `json:"subnets"`
+	// SecurityGroups are the task's security groups; none means the VPC's default.
 	SecurityGroups []string `json:"securityGroups,omitempty"`
 	// AssignPublicIp is ENABLED or DISABLED; empty leaves ECS's default.
 	AssignPublicIp string `json:"assignPublicIp,omitempty"`
@@ -193,9 +199,12 @@ func (c *Command) UnmarshalJSON(b []byte) error {
 // Valid false) and a value (Set and Valid) apart. Tag fields of this type
 // `omitzero` so that an absent value stays absent when marshalled.
 type Nullable[T any] struct {
+	// Value is the value when Valid.
 	Value T
+	// Valid is true when the JSON held a value, not null.
 	Valid bool
-	Set   bool
+	// Set is true when the field was present (a value or null).
+	Set bool
 }
 
 // Some is a Nullable holding v.

@@ -16,9 +16,12 @@ const (
 // (null when the job names one by ARN) and the RunTask request, with
 // placeholders for what is only known at run time, and the job's warnings.
 type PreviewResult struct {
+	// TaskDefinition is the RegisterTaskDefinition body; nil with taskDefinitionArn.
 	TaskDefinition map[string]any `json:"taskDefinition"`
+	// TaskRunRequest is the RunTask body, customizations applied.
 	TaskRunRequest map[string]any `json:"taskRunRequest"`
-	Warnings       []string       `json:"warnings,omitempty"`
+	// Warnings are the job's configuration warnings and the preview's notes.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Preview prepares the job like Prepare, without AWS or Temporal, and
