@@ -30,18 +30,6 @@ func deepCopy(v any) any {
 			out[i] = deepCopy(x)
 		}
 		return out
-	case []map[string]any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = copyMap(x)
-		}
-		return out
-	case []string:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = x
-		}
-		return out
 	}
 	return v
 }

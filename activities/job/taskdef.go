@@ -97,7 +97,7 @@ func prepareDefinition(cfg *Config, in definitionInput) (map[string]any, string,
 		return nil, "", err
 	}
 
-	if err := checkEssential(containers, idx, cfg.TaskDefinition != nil); err != nil {
+	if err := checkEssential(containers, idx); err != nil {
 		return nil, "", err
 	}
 	return def, name, nil
@@ -159,15 +159,14 @@ func checkContainers(containers []any) error {
 }
 
 // checkEssential refuses a definition whose containers are all
-// essential:false (a container without essential counts as essential).
-func checkEssential(containers []any, idx int, fromBase bool) error {
+// essential:false (a container without essential counts as essential). The
+// error names the orchestrated container's flag (at idx): it can only be
+// the base definition's, as a container the job adds is essential.
+func checkEssential(containers []any, idx int) error {
 	for _, c := range containers {
 		if e, ok := c.(map[string]any)["essential"].(bool); !ok || e {
 			return nil
 		}
-	}
-	if !fromBase {
-		idx = 0
 	}
 	return errorf(indexPath("taskDefinition.containerDefinitions", idx)+".essential",
 		"no container is essential: set essential to true (or leave it out) on at least one container, usually the orchestrated one")
