@@ -91,11 +91,11 @@ func cursorAtEnd(events []cwtypes.OutputLogEvent) activities.LogCursor {
 // recorded for the workflow's WaitForTaskFinish, nil when none.
 func heartbeatCursor(t *testing.T, h *harness, workflowID, runID string) *activities.LogCursor {
 	t.Helper()
-	desc, err := h.tc.DescribeWorkflowExecution(t.Context(), workflowID, runID)
+	desc, err := h.tc.DescribeWorkflow(t.Context(), workflowID, runID)
 	if err != nil {
 		return nil
 	}
-	for _, pa := range desc.GetPendingActivities() {
+	for _, pa := range desc.RawResponse.GetPendingActivities() {
 		if pa.GetActivityType().GetName() != "WaitForTaskFinish" || pa.GetHeartbeatDetails() == nil {
 			continue
 		}

@@ -80,9 +80,9 @@ func TestNonZeroExitFailsWorkflowWithExitCode(t *testing.T) {
 	assert.Equal(t, 3, res.ExitCode)
 	assert.Equal(t, []string{"failing"}, logLines(ctx, t, h.aws, res.LogGroup, res.LogStream))
 
-	desc, err := h.tc.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+	desc, err := h.tc.DescribeWorkflow(ctx, run.GetID(), run.GetRunID())
 	require.NoError(t, err)
-	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, desc.GetWorkflowExecutionInfo().GetStatus())
+	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, desc.Status)
 }
 
 func TestStarterRunExitsWithContainerExitCode(t *testing.T) {
@@ -144,9 +144,9 @@ func TestCancelWhileRunningStopsTask(t *testing.T) {
 	assert.EqualValues(t, 143, *task.Containers[0].ExitCode, "the container handled SIGTERM")
 	assert.Contains(t, logLines(ctx, t, h.aws, st.LogGroup, st.LogStream), "got TERM", "the container received SIGTERM")
 
-	desc, err := h.tc.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+	desc, err := h.tc.DescribeWorkflow(ctx, run.GetID(), run.GetRunID())
 	require.NoError(t, err)
-	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, desc.GetWorkflowExecutionInfo().GetStatus())
+	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, desc.Status)
 }
 
 func TestStarterRunInterruptCancelsWorkflow(t *testing.T) {
@@ -187,9 +187,9 @@ func TestStarterRunInterruptCancelsWorkflow(t *testing.T) {
 	assert.Equal(t, "ready", got[0])
 	assert.Contains(t, got, "got TERM", "the container got SIGTERM and the starter printed its last lines")
 
-	desc, err := h.tc.DescribeWorkflowExecution(ctx, id, "")
+	desc, err := h.tc.DescribeWorkflow(ctx, id, "")
 	require.NoError(t, err)
-	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, desc.GetWorkflowExecutionInfo().GetStatus())
+	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, desc.Status)
 }
 
 func TestStarterStartStatusLogsCancel(t *testing.T) {

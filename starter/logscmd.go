@@ -30,11 +30,11 @@ func logsCmd(ctx context.Context, c *cli, args []string) (int, error) {
 	defer tc.Close()
 	f := &follower{c: c, tc: tc, workflowID: id, runID: runID, poll: ff.poll, logs: newLogPrinter(c)}
 	if *follow {
-		desc, err := tc.DescribeWorkflowExecution(ctx, id, runID)
+		desc, err := tc.DescribeWorkflow(ctx, id, runID)
 		if err != nil {
 			return 0, fmt.Errorf("describe workflow %s: %w", id, err)
 		}
-		if desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		if desc.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			_, _, err := f.follow(ctx)
 			return 0, err
 		}

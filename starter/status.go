@@ -43,7 +43,7 @@ func statusCmd(ctx context.Context, c *cli, args []string) (int, error) {
 		return 0, err
 	}
 	defer tc.Close()
-	desc, err := tc.DescribeWorkflowExecution(ctx, id, runID)
+	desc, err := tc.DescribeWorkflow(ctx, id, runID)
 	if err != nil {
 		return 0, fmt.Errorf("describe workflow %s: %w", id, err)
 	}
@@ -57,7 +57,7 @@ func statusCmd(ctx context.Context, c *cli, args []string) (int, error) {
 		enc.SetEscapeHTML(false)
 		return 0, enc.Encode(st)
 	}
-	printStatus(c.stdout, id, desc.GetWorkflowExecutionInfo().GetStatus().String(), st)
+	printStatus(c.stdout, id, desc.Status.String(), st)
 	if qerr != nil {
 		fmt.Fprintf(c.stderr, "starter: the status query was not answered (is a worker running?): %v\n", qerr)
 	}

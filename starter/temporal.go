@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 
 	"go.temporal.io/sdk/client"
@@ -19,7 +18,6 @@ import (
 // the flags on top.
 type connFlags struct {
 	address, namespace, taskQueue string
-	stderr                        io.Writer
 }
 
 func (f *connFlags) register(fs *flagSet, withTaskQueue bool) {
