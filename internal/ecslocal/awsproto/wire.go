@@ -15,6 +15,7 @@ import (
 // time.Time becomes epoch seconds, and map keys (docker labels, log
 // options, ...) are kept exactly as they are. Values that are already
 // json.Marshaler or carry json tags (maps built by hand) encode as usual.
+// The ResultMetadata field of SDK operation outputs is left out.
 func MarshalWire(v any) ([]byte, error) {
 	return json.Marshal(wireValue(reflect.ValueOf(v)))
 }
@@ -40,8 +41,8 @@ func wireValue(v reflect.Value) any {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if !f.IsExported() {
-				continue
+			if !f.IsExported() || f.Name == "ResultMetadata" {
+				continue // operation outputs carry SDK-side metadata, never sent
 			}
 			fv := v.Field(i)
 			if isEmpty(fv) {

@@ -1,0 +1,141 @@
+package ecslocal
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const (
+	// logDrainTimeout bounds how long output is still read after a
+	// container's processes were killed, in case a process that left
+	// the process group holds the pipe open.
+	logDrainTimeout = 2 * time.Second
+	// maxEventBytes is the largest message one log event carries, as the
+	// awslogs driver splits longer lines (CloudWatch's limit less its
+	// per-event overhead).
+	maxEventBytes = 256*1024 - 26
+)
+
+// process is the running main process of a container and its process
+// group. Its fields other than cmd are owned by the task's runner
+// goroutine.
+type process struct {
+	spec *containerSpec
+	cmd  *exec.Cmd
+	pgid int
+
+	logR    *os.File      // read end of the output pipe; nil when output is discarded
+	logDone chan struct{} // closed when all output was delivered
+
+	termSent  bool
+	killAt    time.Time
+	killTimer *time.Timer
+	exited    bool
+}
+
+// startProcess starts a container's command in its own process group.
+// Each line it writes to stdout or stderr is passed to sink, in order;
+// with a nil sink output is discarded. The image is not used: the command
+// runs on the host.
+func startProcess(sp *containerSpec, sink func(line string)) (*process, error) {
+	if len(sp.args) == 0 {
+		return nil, errors.New("no command specified: the container has neither entryPoint nor command (ecslocal does not read images)")
+	}
+	cmd := exec.Command(sp.args[0], sp.args[1:]...)
+	cmd.Env = sp.env
+	cmd.Dir = sp.dir
+	cmd.SysProcAttr = sysProcAttr()
+	p := &process{spec: sp, cmd: cmd}
+	var pw *os.File
+	if sink != nil {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		p.logR, pw = r, w
+		cmd.Stdout, cmd.Stderr = w, w
+	}
+	err := cmd.Start()
+	if pw != nil {
+		_ = pw.Close()
+	}
+	if err != nil {
+		if p.logR != nil {
+			_ = p.logR.Close()
+		}
+		return nil, err
+	}
+	p.pgid = cmd.Process.Pid
+	if p.logR != nil {
+		p.logDone = make(chan struct{})
+		go pumpLines(p.logR, sink, p.logDone)
+	}
+	return p, nil
+}
+
+// pumpLines passes each line read from r to sink, without its newline;
+// lines longer than maxEventBytes are split. Empty lines are dropped, as
+// CloudWatch Logs accepts no empty event.
+func pumpLines(r io.Reader, sink func(string), done chan<- struct{}) {
+	defer close(done)
+	br := bufio.NewReaderSize(r, 4096)
+	var pending strings.Builder
+	flush := func() {
+		if pending.Len() > 0 {
+			sink(pending.String())
+			pending.Reset()
+		}
+	}
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line, complete := strings.CutSuffix(string(chunk), "\n")
+		for len(line) > 0 {
+			n := min(len(line), maxEventBytes-pending.Len())
+			pending.WriteString(line[:n])
+			line = line[n:]
+			if pending.Len() >= maxEventBytes {
+				flush()
+			}
+		}
+		if complete {
+			flush()
+		}
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			flush()
+			return
+		}
+	}
+}
+
+// signal sends sig to the container's process group.
+func (p *process) signal(sig syscall.Signal) {
+	_ = syscall.Kill(-p.pgid, sig)
+}
+
+// wait waits for the main process to exit, kills what is left of its
+// process group (as stopping a container does), waits for its output to
+// be delivered, and returns its exit code as Docker reports it: 128+N for
+// a process killed by signal N.
+func (p *process) wait() int {
+	_ = p.cmd.Wait()
+	p.signal(syscall.SIGKILL)
+	if p.logR != nil {
+		_ = p.logR.SetReadDeadline(time.Now().Add(logDrainTimeout))
+		<-p.logDone
+		_ = p.logR.Close()
+	}
+	return exitCode(p.cmd.ProcessState)
+}
+
+func exitCode(ps *os.ProcessState) int {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ps.ExitCode()
+}
