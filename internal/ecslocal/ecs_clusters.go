@@ -11,13 +11,13 @@ import (
 
 // cluster is an ECS cluster. Its fields are guarded by Server.mu.
 type cluster struct {
-	name                     string
-	arn                      string
-	capacityProviders        []string
-	defaultProviderStrategy  []types.CapacityProviderStrategyItem
-	settings                 []types.ClusterSetting
-	tags                     []types.Tag
-	tasks                    []*task // in launch order
+	name                    string
+	arn                     string
+	capacityProviders       []string
+	defaultProviderStrategy []types.CapacityProviderStrategyItem
+	settings                []types.ClusterSetting
+	tags                    []types.Tag
+	tasks                   []*task // in launch order
 }
 
 var clusterNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)

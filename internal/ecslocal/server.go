@@ -77,13 +77,13 @@ type Server struct {
 	hs          *http.Server
 
 	// mu guards the ECS state and the lifecycle fields below.
-	mu       sync.Mutex
-	ecs      ecsState
-	closed   bool
-	closeCh  chan struct{} // closed by Close
-	tasksWG  sync.WaitGroup
-	serveWG  sync.WaitGroup
-	once     sync.Once
+	mu      sync.Mutex
+	ecs     ecsState
+	closed  bool
+	closeCh chan struct{} // closed by Close
+	tasksWG sync.WaitGroup
+	serveWG sync.WaitGroup
+	once    sync.Once
 }
 
 // New returns a Server configured by opts, with the cluster "default" and,
