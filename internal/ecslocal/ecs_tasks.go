@@ -254,6 +254,11 @@ func (s *Server) validateNetwork(in *ecs.RunTaskInput, d *taskDef) error {
 			return invalidParameter("Error retrieving subnet information for [%s]: The subnet ID '%s' does not exist (ErrorCode: InvalidSubnetID.NotFound)", id, id)
 		}
 	}
+	for _, id := range vpc.SecurityGroups {
+		if !s.ec2.SecurityGroupExists(id) {
+			return invalidParameter("Error retrieving security group information for [%s]: The security group '%s' does not exist (ErrorCode: InvalidGroup.NotFound)", id, id)
+		}
+	}
 	return nil
 }
 

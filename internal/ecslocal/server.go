@@ -139,6 +139,12 @@ func (s *Server) Region() string { return s.opts.Region }
 // AccountID returns the account of every ARN the server hands out.
 func (s *Server) AccountID() string { return s.opts.AccountID }
 
+// EC2 returns the server's EC2 store, e.g. to add subnets for a test.
+func (s *Server) EC2() *ec2query.Store { return s.ec2 }
+
+// Logs returns the server's CloudWatch Logs store.
+func (s *Server) Logs() *cwlogs.Store { return s.logs }
+
 // Serve answers requests on l until Close. It returns nil after Close and
 // the listener's error otherwise.
 func (s *Server) Serve(l net.Listener) error {
