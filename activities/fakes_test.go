@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -436,6 +437,7 @@ func newTestActivities(t testing.TB, w *fakeWorld, mutate ...func(*Options)) *Ac
 		MinPollInterval: 2 * time.Millisecond,
 		RunTaskDelay:    time.Millisecond,
 		RegisterDelay:   time.Millisecond,
+		Logger:          slog.New(slog.DiscardHandler),
 	}
 	for _, m := range mutate {
 		m(&opts)

@@ -1,0 +1,89 @@
+package activities
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+)
+
+func messages(events []LogEvent) []string {
+	var out []string
+	for _, e := range events {
+		out = append(out, e.Message)
+	}
+	return out
+}
+
+func TestLogTailerReadsEveryPageThenOnlyNewLines(t *testing.T) {
+	logs := newFakeLogs(3)
+	logs.write("g", "s", 1000, "1", "2", "3", "4", "5", "6", "7")
+	tl := NewLogTailer(logs, "g", "s", LogTailerOptions{})
+
+	got, err := tl.Next(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1", "2", "3", "4", "5", "6", "7"}, messages(got))
+
+	got, err = tl.Next(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, got, "nothing new")
+
+	logs.write("g", "s", 2000, "8", "9")
+	got, err = tl.Next(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"8", "9"}, messages(got))
+}
+
+func TestLogTailerStreamNotYetCreatedHasNoEvents(t *testing.T) {
+	logs := newFakeLogs(3)
+	tl := NewLogTailer(logs, "g", "later", LogTailerOptions{})
+	got, err := tl.Next(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, got)
+
+	logs.write("g", "later", 1, "hello")
+	got, err = tl.Next(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"hello"}, messages(got))
+}
+
+func TestLogTailerResumesFromCursor(t *testing.T) {
+	logs := newFakeLogs(2)
+	logs.write("g", "s", 1000, "a", "b", "c")
+	first := NewLogTailer(logs, "g", "s", LogTailerOptions{})
+	_, err := first.Next(context.Background())
+	require.NoError(t, err)
+
+	logs.write("g", "s", 1001, "d")
+	second := NewLogTailer(logs, "g", "s", LogTailerOptions{Cursor: first.Cursor()})
+	got, err := second.Next(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"d"}, messages(got))
+}
+
+func TestLogTailerRefusedTokenResumesByTimeWithoutRepeats(t *testing.T) {
+	logs := newFakeLogs(10)
+	logs.write("g", "s", 1000, "a", "b", "c")
+	logs.write("g", "s", 1001, "d")
+	// Two of the three lines at 1000 were delivered before.
+	cursor := LogCursor{NextToken: "stale", LastTimestamp: 1000, SeenAtLast: 2}
+	tl := NewLogTailer(logs, "g", "s", LogTailerOptions{Cursor: cursor})
+
+	got, err := tl.Next(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c", "d"}, messages(got))
+	assert.Equal(t, int64(1001), tl.Cursor().LastTimestamp)
+	assert.Equal(t, 1, tl.Cursor().SeenAtLast)
+}
+
+func TestLogTailerWaitsOnTheLimiter(t *testing.T) {
+	logs := newFakeLogs(10)
+	logs.write("g", "s", 1, "a")
+	// A limiter that never grants a call.
+	tl := NewLogTailer(logs, "g", "s", LogTailerOptions{Limiter: rate.NewLimiter(0, 0)})
+	_, err := tl.Next(context.Background())
+	require.Error(t, err)
+	assert.Zero(t, logs.calls)
+}

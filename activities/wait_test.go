@@ -1,0 +1,326 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+)
+
+const fastPoll = 0.002 // seconds
+
+func testRef(arn string) TaskRef {
+	return TaskRef{
+		Region: testRegion, Cluster: "jobs", ClusterArn: testCluster, TaskArn: arn,
+		Identifier: FormatIdentifier("jobs", arn), ContainerName: "main",
+	}
+}
+
+// afterPolls runs fn in the background once the watcher has described
+// tasks n more times.
+func afterPolls(t *testing.T, f *fakeECS, n int, fn func()) {
+	_, _, start := f.snapshot()
+	go func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, _, calls := f.snapshot(); calls >= start+n {
+				fn()
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Error("the watcher never polled")
+	}()
+}
+
+func TestWaitForTaskStartReturnsOnceRunning(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("PENDING")
+	afterPolls(t, w.ecs, 2, func() { w.ecs.update(arn, func(t *types.Task) { t.LastStatus = aws.String("RUNNING") }) })
+
+	var res WaitForStartResult
+	err := newTestEnv(t, a).run(&res, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: fastPoll, StartTimeoutSeconds: 60})
+
+	require.NoError(t, err)
+	assert.Equal(t, "RUNNING", res.LastStatus)
+	assert.Nil(t, res.Finished)
+}
+
+func TestWaitForTaskStartReportsATaskThatRanBetweenPollsAsFinished(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("PENDING", "main", "sidecar")
+	w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "Essential container in task exited", map[string]int32{"main": 3, "sidecar": 0})
+
+	var res WaitForStartResult
+	err := newTestEnv(t, a).run(&res, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: fastPoll, StartTimeoutSeconds: 60})
+
+	require.NoError(t, err)
+	require.NotNil(t, res.Finished)
+	assert.Equal(t, 3, res.Finished.ExitCode)
+	assert.Equal(t, "EssentialContainerExited", res.Finished.StopCode)
+	assert.Len(t, res.Finished.Containers, 2)
+	assert.Equal(t, testRef(arn).Identifier, res.Finished.Identifier)
+}
+
+func TestWaitForTaskStartFailsWithTheStopCodeOfATaskThatNeverRan(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		code     types.TaskStopCode
+		reason   string
+		wantType string
+		wantMsg  string
+	}{
+		{"stop code", types.TaskStopCodeTaskFailedToStart, "CannotPullContainerError: image not found", "TaskFailedToStart", "CannotPullContainerError: image not found"},
+		{"no stop code", "", "stopped", ErrTaskFailedToStart, "stopped"},
+		{"other code", types.TaskStopCodeEssentialContainerExited, "Essential container exited", "EssentialContainerExited", "Essential container exited"},
+		{"logs permissions", types.TaskStopCodeTaskFailedToStart,
+			"ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: AccessDeniedException: not authorized",
+			"TaskFailedToStart", "logs:CreateLogStream"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newFakeWorld()
+			a := newTestActivities(t, w)
+			arn := w.ecs.addTask("PENDING")
+			w.ecs.stop(arn, tc.code, tc.reason, nil)
+
+			err := newTestEnv(t, a).run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: fastPoll, StartTimeoutSeconds: 60})
+
+			appErr := requireAppError(t, err, tc.wantType, true)
+			assert.Contains(t, appErr.Error(), tc.wantMsg)
+			var details TaskResult
+			require.NoError(t, appErr.Details(&details))
+			assert.Equal(t, -1, details.ExitCode)
+		})
+	}
+}
+
+func TestWaitForTaskStartTimeoutStopsTheTask(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("PENDING")
+	env := newTestEnv(t, a)
+	// A retried attempt keeps the first attempt's deadline, long past.
+	env.SetHeartbeatDetails(startProgress{WaitingSince: time.Now().Add(-time.Hour)})
+
+	err := env.run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+
+	requireAppError(t, err, ErrTaskStartTimeout, true)
+	w.ecs.mu.Lock()
+	defer w.ecs.mu.Unlock()
+	assert.Contains(t, w.ecs.stopped[arn], "timeout")
+}
+
+func TestWaitForTaskStartTimeoutWhoseStopFailsIsRetried(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("PENDING")
+	w.ecs.stopErr = errors.New("ecs unavailable")
+	env := newTestEnv(t, a)
+	env.SetHeartbeatDetails(startProgress{WaitingSince: time.Now().Add(-time.Hour)})
+
+	err := env.run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+
+	require.Error(t, err)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.False(t, appErr.NonRetryable(), "the retry stops the task")
+}
+
+func TestWaitForTaskStartToleratesAFewMissingPolls(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("RUNNING")
+	w.ecs.missing[arn] = pollTolerance
+
+	var res WaitForStartResult
+	err := newTestEnv(t, a).run(&res, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: fastPoll, StartTimeoutSeconds: 60})
+
+	require.NoError(t, err)
+	assert.Equal(t, "RUNNING", res.LastStatus)
+}
+
+func TestWaitForTaskStartGivesUpOnATaskECSDoesNotKnow(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	err := newTestEnv(t, a).run(nil, a.WaitForTaskStart,
+		WaitInput{Task: testRef("arn:aws:ecs:us-east-1:123456789012:task/jobs/gone"), PollIntervalSeconds: fastPoll, StartTimeoutSeconds: 60})
+	requireAppError(t, err, ErrTaskNotFound, true)
+}
+
+func TestWaitForTaskStartClusterNotFound(t *testing.T) {
+	w := newFakeWorld()
+	w.ecs.describeTasksErr = &types.ClusterNotFoundException{Message: aws.String("Cluster not found.")}
+	a := newTestActivities(t, w)
+	err := newTestEnv(t, a).run(nil, a.WaitForTaskStart,
+		WaitInput{Task: testRef(w.ecs.addTask("PENDING")), PollIntervalSeconds: fastPoll, StartTimeoutSeconds: 60})
+	requireAppError(t, err, ErrClusterNotFound, true)
+}
+
+func TestWaitForTaskFinishStreamsEveryLineAndReturnsTheResult(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("RUNNING", "main", "sidecar")
+	ref := testRef(arn)
+	ref.LogGroup, ref.LogStream = "temporal-ecs", "temporal-ecs/main/"+taskID(arn)
+	w.logs.write(ref.LogGroup, ref.LogStream, 1000, "one", "two", "three", "four")
+	afterLogReads(t, w.logs, 1, func() {
+		// Written just before the task stops: read by the final drain.
+		w.logs.write(ref.LogGroup, ref.LogStream, 2000, "five", "six", "seven")
+		w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "Essential container in task exited", map[string]int32{"main": 0, "sidecar": 137})
+	})
+	env := newTestEnv(t, a)
+
+	var res TaskResult
+	err := env.run(&res, a.WaitForTaskFinish, WaitInput{Task: ref, PollIntervalSeconds: fastPoll, StreamOutput: true, WorkflowID: "wf-1"})
+
+	require.NoError(t, err)
+	assert.Equal(t, 0, res.ExitCode)
+	assert.Equal(t, "STOPPED", res.LastStatus)
+	assert.Equal(t, ref.LogStream, res.LogStream)
+	require.Len(t, res.Containers, 2)
+	assert.Equal(t, 137, *res.Containers[1].ExitCode)
+	assert.Equal(t, []string{"one", "two", "three", "four", "five", "six", "seven"}, env.logs.messagesWith("taskId"))
+	line := env.logs.find("seven")[0]
+	assert.Equal(t, "wf-1", line.Attrs["workflowId"])
+	assert.Equal(t, taskID(arn), line.Attrs["taskId"])
+	assert.Equal(t, "main", line.Attrs["container"])
+}
+
+// afterLogReads runs fn in the background once GetLogEvents was called n
+// more times.
+func afterLogReads(t *testing.T, f *fakeLogs, n int, fn func()) {
+	f.mu.Lock()
+	start := f.calls
+	f.mu.Unlock()
+	go func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			f.mu.Lock()
+			calls := f.calls
+			f.mu.Unlock()
+			if calls >= start+n {
+				fn()
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Error("the logs were never read")
+	}()
+}
+
+func TestWaitForTaskFinishWithoutAwslogsWarnsAndGoesOn(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("RUNNING")
+	w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "exited", map[string]int32{"main": 2})
+	env := newTestEnv(t, a)
+
+	var res TaskResult
+	err := env.run(&res, a.WaitForTaskFinish, WaitInput{Task: testRef(arn), PollIntervalSeconds: fastPoll, StreamOutput: true})
+
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.ExitCode)
+	assert.NotEmpty(t, env.logs.find("no awslogs"))
+}
+
+func TestWaitForTaskFinishExitCodeIsMinusOneWhenECSReportsNone(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("RUNNING")
+	w.ecs.stop(arn, types.TaskStopCodeTaskFailedToStart, "failed", nil)
+
+	var res TaskResult
+	err := newTestEnv(t, a).run(&res, a.WaitForTaskFinish, WaitInput{Task: testRef(arn), PollIntervalSeconds: fastPoll})
+
+	require.NoError(t, err)
+	assert.Equal(t, -1, res.ExitCode)
+	assert.Equal(t, "TaskFailedToStart", res.StopCode)
+}
+
+func TestWaitForTaskFinishRetriedAttemptRepeatsAndSkipsNoLine(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("RUNNING")
+	ref := testRef(arn)
+	ref.LogGroup, ref.LogStream = "g", "p/main/"+taskID(arn)
+	w.logs.write(ref.LogGroup, ref.LogStream, 1000, "1", "2", "3", "4")
+	// The first attempt reads the logs, then fails: ECS stops answering.
+	w.ecs.describeTasksErr = errors.New("ecs unavailable")
+	first := newTestEnv(t, a)
+	var mu sync.Mutex
+	var last finishProgress
+	first.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+		mu.Lock()
+		defer mu.Unlock()
+		require.NoError(t, d.Get(&last))
+	})
+	in := WaitInput{Task: ref, PollIntervalSeconds: fastPoll, StreamOutput: true}
+	err := first.run(nil, a.WaitForTaskFinish, in)
+	require.Error(t, err)
+
+	w.logs.write(ref.LogGroup, ref.LogStream, 1000, "5")
+	w.logs.write(ref.LogGroup, ref.LogStream, 2000, "6", "7")
+	w.ecs.mu.Lock()
+	w.ecs.describeTasksErr = nil
+	w.ecs.mu.Unlock()
+	w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "exited", map[string]int32{"main": 0})
+	second := newTestEnv(t, a)
+	mu.Lock()
+	require.Equal(t, arn, last.TaskArn)
+	require.NotNil(t, last.LogCursor)
+	second.SetHeartbeatDetails(last)
+	mu.Unlock()
+	err = second.run(nil, a.WaitForTaskFinish, in)
+	require.NoError(t, err)
+
+	assert.Equal(t, []string{"1", "2", "3", "4"}, first.logs.messagesWith("taskId"))
+	assert.Equal(t, []string{"5", "6", "7"}, second.logs.messagesWith("taskId"))
+}
+
+func TestWaitForTaskFinishHonoursCancellation(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("RUNNING")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.WaitForTaskFinish(ctx, WaitInput{Task: testRef(arn), PollIntervalSeconds: fastPoll})
+		done <- err
+	}()
+	afterPolls(t, w.ecs, 2, cancel)
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(10 * time.Second):
+		t.Fatal("WaitForTaskFinish ignored the cancellation")
+	}
+}
+
+func TestWaitFailsWhenTheWorkerStops(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("RUNNING")
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.WaitForTaskFinish(context.Background(), WaitInput{Task: testRef(arn), PollIntervalSeconds: fastPoll})
+		done <- err
+	}()
+	afterPolls(t, w.ecs, 1, a.Close)
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, ErrWatcherClosed)
+	case <-time.After(10 * time.Second):
+		t.Fatal("WaitForTaskFinish did not end with the watcher")
+	}
+}
