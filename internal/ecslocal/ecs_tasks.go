@@ -210,7 +210,12 @@ func (s *Server) placementLocked(in *ecs.RunTaskInput, cl *cluster, d *taskDef) 
 		p.launchType, p.capacityProvider = types.LaunchTypeFargate, str(strategy[0].CapacityProvider)
 	}
 	if p.launchType == "" {
+		// ECS would pick EC2 and find no container instance for a
+		// Fargate-only definition; ecslocal runs it as FARGATE instead.
 		p.launchType = types.LaunchTypeEc2
+		if slices.Equal(d.td.RequiresCompatibilities, []types.Compatibility{types.CompatibilityFargate}) {
+			p.launchType = types.LaunchTypeFargate
+		}
 	}
 	switch p.launchType {
 	case types.LaunchTypeFargate:
