@@ -72,7 +72,9 @@ func TestRegisterTaskDefinitionValidation(t *testing.T) {
 		{"fargate without cpu", func(in *ecs.RegisterTaskDefinitionInput) { in.Cpu = nil }, "ClientException", "'cpu'"},
 		{"fargate without memory", func(in *ecs.RegisterTaskDefinitionInput) { in.Memory = nil }, "ClientException", "'memory'"},
 		{"fargate 256 cpu with 4 GB", func(in *ecs.RegisterTaskDefinitionInput) { in.Cpu, in.Memory = aws.String("256"), aws.String("4096") }, "ClientException", "No Fargate configuration exists for given values: 256 CPU, 4096 memory"},
-		{"fargate 1 vCPU with 1 GB", func(in *ecs.RegisterTaskDefinitionInput) { in.Cpu, in.Memory = aws.String("1 vCPU"), aws.String("1 GB") }, "ClientException", "2048 to 8192 MiB"},
+		{"fargate 1 vCPU with 1 GB", func(in *ecs.RegisterTaskDefinitionInput) {
+			in.Cpu, in.Memory = aws.String("1 vCPU"), aws.String("1 GB")
+		}, "ClientException", "2048 to 8192 MiB"},
 		{"fargate unknown cpu", func(in *ecs.RegisterTaskDefinitionInput) { in.Cpu = aws.String("300") }, "ClientException", "256, 512, 1024"},
 		{"fargate 8 vCPU off-step memory", func(in *ecs.RegisterTaskDefinitionInput) { in.Cpu, in.Memory = aws.String("8192"), aws.String("17408") }, "ClientException", "steps of 4096"},
 		{"ec2 container without memory", func(in *ecs.RegisterTaskDefinitionInput) {
