@@ -39,7 +39,9 @@ cleanup() {
 	exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # wait_until DESCRIPTION PID LOG COMMAND...: poll COMMAND until it succeeds,
 # failing when process PID dies or READY_TIMEOUT passes.
@@ -62,6 +64,12 @@ wait_until() {
 	done
 }
 
+# Background processes get their own session, so that Ctrl-C in the terminal
+# reaches only the starter (which then cancels its workflow through the
+# still-running worker) and this script (which then stops them in order).
+detach=()
+command -v setsid >/dev/null 2>&1 && detach=(setsid)
+
 mkdir -p "$DEMO_DIR/bin"
 say "building the worker, the starter and the Temporal CLI"
 $GO build -o "$DEMO_DIR/bin/worker" ./worker
@@ -71,7 +79,7 @@ TEMPORAL=$($GO tool -modfile=tools/go.mod -n temporal)
 
 say "starting the Temporal dev server on $ADDRESS (Web UI http://localhost:$UI_PORT)"
 rm -f "$DEMO_DIR/temporal.db"
-"$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
+${detach[@]+"${detach[@]}"} "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
 	--db-filename "$DEMO_DIR/temporal.db" --log-level warn >"$DEMO_DIR/server.log" 2>&1 &
 pids+=($!)
 wait_until "the Temporal server" "$!" "$DEMO_DIR/server.log" \
@@ -85,7 +93,7 @@ export AWS_ENDPOINT_URL=http://$LOCAL_ECS_ADDR AWS_EC2_METADATA_DISABLED=true
 export TEMPORAL_ADDRESS=$ADDRESS TEMPORAL_NAMESPACE=default
 
 say "starting the worker with a local ECS endpoint on $LOCAL_ECS_ADDR"
-"$DEMO_DIR/bin/worker" --local-ecs="$LOCAL_ECS_ADDR" --job-defaults scripts/demo-job-defaults.json \
+${detach[@]+"${detach[@]}"} "$DEMO_DIR/bin/worker" --local-ecs="$LOCAL_ECS_ADDR" --job-defaults scripts/demo-job-defaults.json \
 	>"$DEMO_DIR/worker.log" 2>&1 &
 pids+=($!)
 wait_until "the worker" "$!" "$DEMO_DIR/worker.log" grep -q "worker started" "$DEMO_DIR/worker.log"
@@ -105,7 +113,7 @@ if [[ $KEEP == 1 ]]; then
 	  Try:       export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_REGION=$AWS_REGION \\
 	                    AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY TEMPORAL_ADDRESS=$ADDRESS
 	             $DEMO_DIR/bin/starter run --image alpine:3.20 -- sh -c 'echo hello; exit 3'
-	             $TEMPORAL workflow list --address $ADDRESS
+	             $GO tool -modfile=tools/go.mod temporal workflow list --address $ADDRESS
 	MSG
 	wait "${pids[@]}" || true
 fi

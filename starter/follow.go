@@ -104,12 +104,18 @@ func (f *follower) update(ctx context.Context) {
 	if err != nil {
 		return // not answered yet (no workflow task done, worker busy or down): next poll
 	}
-	if f.printStatus && (!f.queried || statusLine(st) != statusLine(f.last)) {
+	changed := f.printStatus && (!f.queried || statusLine(st) != statusLine(f.last))
+	f.last, f.queried = st, true
+	// A final status comes after the lines it ends; others before theirs.
+	final := st.Phase == workflows.PhaseCompleted || st.Phase == workflows.PhaseFailed || st.Phase == workflows.PhaseCancelled
+	if changed && !final {
 		f.note("%s", statusLine(st))
 	}
-	f.last, f.queried = st, true
 	if f.logs != nil && st.LogStream != "" {
 		f.logs.print(ctx, st.LogRegion, st.LogGroup, st.LogStream)
+	}
+	if changed && final {
+		f.note("%s", statusLine(st))
 	}
 }
 
