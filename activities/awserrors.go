@@ -2,12 +2,14 @@ package activities
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
+	"go.temporal.io/sdk/temporal"
 )
 
 // This file is the one place that classifies AWS errors and failures.
@@ -20,6 +22,17 @@ import (
 // instances", an inactive task definition, a capacity provider or network
 // problem, or an execution role without logs permissions). Those messages
 // are inspected here, and only here, by apiMessageHas.
+
+// wrapAWS adds context to an AWS error while keeping its error code as the
+// type Temporal reports (a plain fmt wrap would be reported as "wrapError"),
+// so that workflows and callers can still match on it; err stays the cause.
+func wrapAWS(err error, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if code := apiCode(err); code != "" {
+		return temporal.NewApplicationErrorWithCause(msg+": "+err.Error(), code, err)
+	}
+	return fmt.Errorf("%s: %w", msg, err)
+}
 
 // apiCode returns the smithy error code of err, or "".
 func apiCode(err error) string {

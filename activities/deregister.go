@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -29,5 +28,5 @@ func (a *Activities) DeregisterTaskDefinition(ctx context.Context, in Deregister
 		a.defs.forgetArn(in.TaskDefinitionArn)
 		return nil
 	}
-	return fmt.Errorf("deregister task definition %s: %w", in.TaskDefinitionArn, err)
+	return wrapAWS(err, "deregister task definition %s", in.TaskDefinitionArn)
 }

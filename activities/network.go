@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,7 +66,7 @@ func findVpc(ctx context.Context, api EC2API, vpcID string) (string, error) {
 	case isVpcNotFound(err):
 		return "", nil
 	case err != nil:
-		return "", fmt.Errorf("describe VPCs: %w", err)
+		return "", wrapAWS(err, "describe VPCs")
 	case len(out.Vpcs) == 0:
 		return "", nil
 	}
@@ -87,7 +86,7 @@ func vpcSubnets(ctx context.Context, api EC2API, vpcID string) ([]string, error)
 			if isVpcNotFound(err) {
 				return nil, nil
 			}
-			return nil, fmt.Errorf("describe subnets of %s: %w", vpcID, err)
+			return nil, wrapAWS(err, "describe subnets of %s", vpcID)
 		}
 		for _, s := range out.Subnets {
 			ids = append(ids, aws.ToString(s.SubnetId))

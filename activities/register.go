@@ -185,7 +185,7 @@ func (a *Activities) registerDefinition(ctx context.Context, api ECSAPI, p *job.
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("register task definition of family %q: %w", aws.ToString(in.Family), err)
+		return "", wrapAWS(err, "register task definition of family %q", aws.ToString(in.Family))
 	}
 	if out.TaskDefinition == nil || out.TaskDefinition.TaskDefinitionArn == nil {
 		return "", errors.New("register task definition: ECS returned no task definition")

@@ -111,7 +111,7 @@ func resolve(ctx context.Context, api ECSAPI, p *job.Prepared, arn string) (*job
 	}
 	td, err := describeDefinition(ctx, api, arn)
 	if err != nil {
-		return nil, fmt.Errorf("describe task definition %s: %w", arn, err)
+		return nil, wrapAWS(err, "describe task definition %s", arn)
 	}
 	r, err := p.Resolve(td)
 	if err != nil {
@@ -137,11 +137,12 @@ func (a *Activities) runWithRetries(ctx context.Context, api ECSAPI, input *ecs.
 	var task *types.Task
 	b := backoff{attempts: a.opts.RunTaskAttempts, delay: a.opts.RunTaskDelay}
 	err := b.do(ctx, retryableRun, func(n int) error {
+		call := *input
 		if base != "" {
-			input.ClientToken = aws.String(clientToken(base, prog.TokenIndex))
+			call.ClientToken = aws.String(clientToken(base, prog.TokenIndex))
 		}
 		heartbeat(ctx, prog)
-		out, err := api.RunTask(ctx, input)
+		out, err := api.RunTask(ctx, &call)
 		switch {
 		case err != nil:
 		case len(out.Tasks) > 0:

@@ -55,7 +55,7 @@ func (a *Activities) StopTask(ctx context.Context, in StopInput) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("stop task %s: %w", taskArn, err)
+	return wrapAWS(err, "stop task %s", taskArn)
 }
 
 // taskGone reports whether ECS describes the task as STOPPED or missing.

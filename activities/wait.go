@@ -151,7 +151,7 @@ func (p *pollState) observe(snap TaskSnapshot, ref TaskRef) (*types.Task, error)
 		}
 		p.failures++
 		if p.failures > pollTolerance {
-			return nil, fmt.Errorf("describe task %s: %w", ref.TaskArn, snap.Err)
+			return nil, wrapAWS(snap.Err, "describe task %s", ref.TaskArn)
 		}
 		return nil, nil
 	case snap.Missing:

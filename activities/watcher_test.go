@@ -2,6 +2,7 @@ package activities
 
 import (
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 
 // unstartedWatcher is a Watcher over f whose polls the test drives.
 func unstartedWatcher(f *fakeECS, minInterval time.Duration) *Watcher {
-	return newWatcher(WatcherOptions{Clients: func(ClientKey) ECSAPI { return f }, MinPollInterval: minInterval})
+	return newWatcher(WatcherOptions{Clients: func(ClientKey) ECSAPI { return f }, MinPollInterval: minInterval, Logger: slog.New(slog.DiscardHandler)})
 }
 
 // received drains the subscription's pending snapshot, if any.
