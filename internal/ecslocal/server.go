@@ -173,7 +173,7 @@ func (s *Server) Start(addr string) (endpointURL string, err error) {
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", fmt.Errorf("ecslocal: listen on %s: %w", addr, err)
+		return "", fmt.Errorf("ecslocal: %w", err)
 	}
 	s.mu.Lock()
 	if s.closed {
