@@ -71,9 +71,6 @@ detach=()
 command -v setsid >/dev/null 2>&1 && detach=(setsid)
 
 mkdir -p "$DEMO_DIR/bin"
-say "building the worker, the starter and the Temporal CLI"
-$GO build -o "$DEMO_DIR/bin/worker" ./worker
-$GO build -o "$DEMO_DIR/bin/starter" ./starter
 $GO tool -modfile=tools/go.mod temporal --version >/dev/null # builds it on first use
 TEMPORAL=$($GO tool -modfile=tools/go.mod -n temporal)
 
@@ -81,8 +78,12 @@ say "starting the Temporal dev server on $ADDRESS (Web UI http://localhost:$UI_P
 rm -f "$DEMO_DIR/temporal.db"
 ${detach[@]+"${detach[@]}"} "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
 	--db-filename "$DEMO_DIR/temporal.db" --log-level warn >"$DEMO_DIR/server.log" 2>&1 &
-pids+=($!)
-wait_until "the Temporal server" "$!" "$DEMO_DIR/server.log" \
+server=$!
+pids+=("$server")
+
+say "building the worker and the starter (while the server starts)"
+$GO build -o "$DEMO_DIR/bin/" ./worker ./starter
+wait_until "the Temporal server" "$server" "$DEMO_DIR/server.log" \
 	"$TEMPORAL" operator cluster health --address "$ADDRESS"
 
 # The local ECS endpoint accepts these credentials: the starter signs with
