@@ -35,6 +35,7 @@ func Start(t testing.TB, opts ecslocal.Options) (*ecslocal.Server, aws.Config) {
 		t.Fatalf("ecslocaltest: %v", err)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64 // tests often call from many goroutines
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
 			t.Errorf("ecslocaltest: closing the server: %v", err)
