@@ -120,6 +120,7 @@ func (h *harness) startServer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	h.server.diesOfSIGTERM = true
 	quiet := tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	waitCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()

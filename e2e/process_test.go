@@ -22,6 +22,9 @@ type process struct {
 	log  string
 	done chan struct{}
 	err  error // valid once done is closed
+	// diesOfSIGTERM accepts death by SIGTERM as a clean stop; otherwise a
+	// stop must end with exit status 0 (a graceful shutdown).
+	diesOfSIGTERM bool
 }
 
 // startProcess starts bin with args and env (on top of a clean base
@@ -58,7 +61,8 @@ func (p *process) alive() bool {
 }
 
 // stop sends SIGTERM and waits up to timeout, then kills. It returns the
-// process's exit error unless it exited 0 or by the SIGTERM.
+// process's exit error unless it exited 0 (or by the SIGTERM, when
+// diesOfSIGTERM).
 func (p *process) stop(timeout time.Duration) error {
 	if p == nil {
 		return nil
@@ -72,7 +76,7 @@ func (p *process) stop(timeout time.Duration) error {
 		return fmt.Errorf("%s did not stop within %s after SIGTERM", p.name, timeout)
 	}
 	var exit *exec.ExitError
-	if errors.As(p.err, &exit) && exit.Sys().(syscall.WaitStatus).Signal() == syscall.SIGTERM {
+	if p.diesOfSIGTERM && errors.As(p.err, &exit) && exit.Sys().(syscall.WaitStatus).Signal() == syscall.SIGTERM {
 		return nil
 	}
 	if p.err != nil {
