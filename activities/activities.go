@@ -52,6 +52,9 @@ type Options struct {
 	// is the burst allowed (default 10).
 	LogEventsPerSecond float64
 	LogEventsBurst     int
+	// LogPageSize bounds the events of one GetLogEvents page; zero leaves
+	// CloudWatch's default.
+	LogPageSize int32
 }
 
 func (o Options) withDefaults() Options {

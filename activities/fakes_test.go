@@ -158,13 +158,7 @@ func (f *fakeECS) DeregisterTaskDefinition(_ context.Context, in *ecs.Deregister
 	return &ecs.DeregisterTaskDefinitionOutput{TaskDefinition: td}, nil
 }
 
-// deactivate marks a revision INACTIVE as a deregistration would.
-func (f *fakeECS) deactivate(arn string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.deactivateLocked(arn)
-}
-
+// deactivateLocked marks a revision INACTIVE as a deregistration would.
 func (f *fakeECS) deactivateLocked(arn string) {
 	td := f.defs[arn]
 	td.Status = types.TaskDefinitionStatusInactive

@@ -98,7 +98,7 @@ func (a *Activities) newOutputStream(ctx context.Context, in WaitInput, cursor *
 	if region == "" {
 		region = ref.Region
 	}
-	opts := LogTailerOptions{Limiter: a.logLimit}
+	opts := LogTailerOptions{Limiter: a.logLimit, PageSize: a.opts.LogPageSize}
 	if cursor != nil {
 		opts.Cursor = *cursor
 	}

@@ -42,6 +42,7 @@ type LogTailer struct {
 	group   string
 	stream  string
 	limiter *rate.Limiter
+	limit   int32
 	cursor  LogCursor
 }
 
@@ -51,11 +52,14 @@ type LogTailerOptions struct {
 	Cursor LogCursor
 	// Limiter, when set, is waited on before each GetLogEvents call.
 	Limiter *rate.Limiter
+	// PageSize bounds the events of one GetLogEvents page; zero leaves
+	// CloudWatch's default (as many as fit in 1 MB, up to 10,000).
+	PageSize int32
 }
 
 // NewLogTailer returns a tailer of the stream group/stream.
 func NewLogTailer(api LogsAPI, group, stream string, opts LogTailerOptions) *LogTailer {
-	return &LogTailer{api: api, group: group, stream: stream, limiter: opts.Limiter, cursor: opts.Cursor}
+	return &LogTailer{api: api, group: group, stream: stream, limiter: opts.Limiter, limit: opts.PageSize, cursor: opts.Cursor}
 }
 
 // Cursor returns the position after the events Next returned so far.
@@ -84,6 +88,9 @@ func (t *LogTailer) Next(ctx context.Context) ([]LogEvent, error) {
 			LogGroupName:  aws.String(t.group),
 			LogStreamName: aws.String(t.stream),
 			StartFromHead: aws.Bool(true),
+		}
+		if t.limit > 0 {
+			in.Limit = aws.Int32(t.limit)
 		}
 		if sent != "" {
 			in.NextToken = aws.String(sent)

@@ -1,0 +1,374 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/temporal-ecs/temporal-ecs/activities/job"
+	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal"
+	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/ecslocaltest"
+)
+
+// These tests run the activities with the real aws-sdk-go-v2 clients
+// against ecslocal, which runs each container as a host process.
+
+const (
+	localExecRole = "arn:aws:iam::000000000000:role/exec"
+	localTimeout  = 30 * time.Second
+)
+
+// local is an ecslocal server with Activities using real SDK clients.
+type local struct {
+	t   *testing.T
+	srv *ecslocal.Server
+	cfg aws.Config
+	a   *Activities
+	ecs *ecs.Client
+}
+
+func startLocal(t *testing.T, opts ecslocal.Options, mutate ...func(*Options)) *local {
+	t.Helper()
+	if opts.StopTimeout == 0 {
+		opts.StopTimeout = 2 * time.Second
+	}
+	srv, cfg := ecslocaltest.Start(t, opts)
+	o := Options{
+		AWS:             cfg,
+		MinPollInterval: 10 * time.Millisecond,
+		RunTaskDelay:    time.Millisecond,
+		RegisterDelay:   time.Millisecond,
+		Logger:          slog.New(slog.DiscardHandler),
+	}
+	for _, m := range mutate {
+		m(&o)
+	}
+	a, err := New(t.Context(), o)
+	require.NoError(t, err)
+	t.Cleanup(a.Close)
+	return &local{t: t, srv: srv, cfg: cfg, a: a, ecs: ecs.NewFromConfig(cfg)}
+}
+
+// env returns a fresh activity environment with a generous timeout.
+func (l *local) env() *testEnv {
+	e := newTestEnv(l.t, l.a)
+	e.SetTestTimeout(localTimeout)
+	return e
+}
+
+// start prepares, registers and runs raw, and returns the task.
+func (l *local) start(raw, token string) (TaskRef, *job.Prepared) {
+	l.t.Helper()
+	env := l.env()
+	var p job.Prepared
+	require.NoError(l.t, env.run(&p, l.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(raw)}))
+	var reg RegisterResult
+	require.NoError(l.t, env.run(&reg, l.a.GetOrRegisterTaskDefinition, &p))
+	var ref TaskRef
+	require.NoError(l.t, env.run(&ref, l.a.RunTask, RunTaskInput{Job: &p, TaskDefinitionArn: reg.TaskDefinitionArn, ClientToken: token, StartedBy: "test"}))
+	return ref, &p
+}
+
+// tasks lists the ARNs of every task of a cluster, running or stopped.
+func (l *local) tasks(cluster string) []string {
+	l.t.Helper()
+	var arns []string
+	for _, status := range []types.DesiredStatus{types.DesiredStatusRunning, types.DesiredStatusStopped} {
+		out, err := l.ecs.ListTasks(l.t.Context(), &ecs.ListTasksInput{Cluster: aws.String(cluster), DesiredStatus: status})
+		require.NoError(l.t, err)
+		arns = append(arns, out.TaskArns...)
+	}
+	// A task stopping between the two calls is listed twice.
+	slices.Sort(arns)
+	return slices.Compact(arns)
+}
+
+// waitStopped polls ECS (not the activities) until the task is STOPPED.
+func (l *local) waitStopped(ref TaskRef) types.Task {
+	l.t.Helper()
+	deadline := time.Now().Add(localTimeout)
+	for {
+		out, err := l.ecs.DescribeTasks(l.t.Context(), &ecs.DescribeTasksInput{Cluster: aws.String(ref.ClusterArn), Tasks: []string{ref.TaskArn}})
+		require.NoError(l.t, err)
+		if len(out.Tasks) == 1 && aws.ToString(out.Tasks[0].LastStatus) == "STOPPED" {
+			return out.Tasks[0]
+		}
+		require.True(l.t, time.Now().Before(deadline), "task %s never stopped", ref.TaskArn)
+		time.Sleep(10 * time.Millisecond) // poll interval, not synchronisation
+	}
+}
+
+func shellJob(script string, extra string) string {
+	cmd, _ := json.Marshal([]string{"sh", "-c", script})
+	return fmt.Sprintf(`{"image":"busybox","command":%s,"executionRoleArn":%q%s}`, cmd, localExecRole, extra)
+}
+
+func TestLocalRegisterReuseMatchLatestDeregister(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	env := l.env()
+	prep := func(raw string) *job.Prepared {
+		var p job.Prepared
+		require.NoError(t, env.run(&p, l.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(raw)}))
+		return &p
+	}
+	raw := shellJob("true", `,"family":"etl","streamOutput":true,"env":{"B":"2","A":"1"}`)
+
+	var first, second RegisterResult
+	require.NoError(t, env.run(&first, l.a.GetOrRegisterTaskDefinition, prep(raw)))
+	require.NoError(t, env.run(&second, l.a.GetOrRegisterTaskDefinition, prep(raw)))
+	assert.True(t, first.Registered)
+	assert.Equal(t, RegisterResult{TaskDefinitionArn: first.TaskDefinitionArn}, second, "the cached revision, described and equal")
+
+	// Another worker (empty cache) matching the family's latest revision.
+	other := startLocalActivities(t, l)
+	var matched RegisterResult
+	require.NoError(t, l.env().run(&matched, other.GetOrRegisterTaskDefinition, prep(shellJob("true", `,"family":"etl","streamOutput":true,"matchLatestRevisionInFamily":true`))))
+	assert.Equal(t, RegisterResult{TaskDefinitionArn: first.TaskDefinitionArn}, matched)
+
+	require.NoError(t, env.run(nil, l.a.DeregisterTaskDefinition, DeregisterInput{TaskDefinitionArn: first.TaskDefinitionArn}))
+	require.NoError(t, env.run(nil, l.a.DeregisterTaskDefinition, DeregisterInput{TaskDefinitionArn: first.TaskDefinitionArn}), "already INACTIVE")
+
+	var third RegisterResult
+	require.NoError(t, env.run(&third, other.GetOrRegisterTaskDefinition, prep(raw)))
+	assert.True(t, third.Registered, "an INACTIVE cached revision is never reused")
+	assert.NotEqual(t, first.TaskDefinitionArn, third.TaskDefinitionArn)
+}
+
+// startLocalActivities returns a second worker's Activities on l's server.
+func startLocalActivities(t *testing.T, l *local) *Activities {
+	a, err := New(t.Context(), Options{AWS: l.cfg, MinPollInterval: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	t.Cleanup(a.Close)
+	return a
+}
+
+func TestLocalRunWaitAndStreamLogsWithPagination(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{}, func(o *Options) { o.LogPageSize = 2 })
+	ref, p := l.start(shellJob("for i in 1 2 3 4 5 6 7; do echo line $i; done; exit 3", `,"streamOutput":true`), "tok-logs")
+	assert.Equal(t, "default::"+ref.TaskArn, ref.Identifier[len(ref.Identifier)-len("default::"+ref.TaskArn):])
+	require.NotEmpty(t, ref.LogStream)
+
+	env := l.env()
+	in := WaitInput{Task: ref, PollIntervalSeconds: 0.01, StartTimeoutSeconds: 30, StreamOutput: p.StreamOutput, WorkflowID: "wf"}
+	var started WaitForStartResult
+	require.NoError(t, env.run(&started, l.a.WaitForTaskStart, in))
+	var res TaskResult
+	if started.Finished != nil {
+		res = *started.Finished
+		require.NoError(t, env.run(&res, l.a.WaitForTaskFinish, in), "finish still drains the logs")
+	} else {
+		require.NoError(t, env.run(&res, l.a.WaitForTaskFinish, in))
+	}
+
+	assert.Equal(t, 3, res.ExitCode)
+	assert.Equal(t, "STOPPED", res.LastStatus)
+	assert.NotNil(t, res.StoppedAt)
+	var lines []string
+	for i := 1; i <= 7; i++ {
+		lines = append(lines, fmt.Sprintf("line %d", i))
+	}
+	assert.Equal(t, lines, env.logs.messagesWith("taskId"))
+	assert.GreaterOrEqual(t, l.srv.Stats()["logs:GetLogEvents"], int64(4), "7 lines in pages of 2")
+}
+
+func TestLocalPassThroughRunningIsReportedFinished(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	ref, _ := l.start(shellJob("exit 0", ""), "tok-fast")
+	l.waitStopped(ref) // the task exits before the first poll
+
+	var started WaitForStartResult
+	require.NoError(t, l.env().run(&started, l.a.WaitForTaskStart, WaitInput{Task: ref, PollIntervalSeconds: 5, StartTimeoutSeconds: 30}))
+	require.NotNil(t, started.Finished)
+	assert.Equal(t, 0, started.Finished.ExitCode)
+}
+
+func TestLocalStartTimeoutStopsTheTask(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	l.srv.Faults().HoldProvisioning(time.Hour)
+	ref, _ := l.start(shellJob("sleep 30", ""), "tok-timeout")
+
+	err := l.env().run(nil, l.a.WaitForTaskStart, WaitInput{Task: ref, PollIntervalSeconds: 0.01, StartTimeoutSeconds: 1})
+
+	requireAppError(t, err, ErrTaskStartTimeout, true)
+	stopped := l.waitStopped(ref)
+	assert.Contains(t, aws.ToString(stopped.StoppedReason), "timeout")
+}
+
+func TestLocalStartFailureIsTheStopCode(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	ref, _ := l.start(`{"image":"busybox","command":["/nonexistent/binary"]}`, "tok-fail")
+	err := l.env().run(nil, l.a.WaitForTaskStart, WaitInput{Task: ref, PollIntervalSeconds: 0.01, StartTimeoutSeconds: 30})
+	appErr := requireAppError(t, err, "TaskFailedToStart", true)
+	assert.Contains(t, appErr.Error(), "CannotStartContainerError")
+}
+
+func TestLocalNetworkInferenceAndErrors(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	ref, _ := l.start(shellJob("true", ""), "tok-net")
+	out, err := l.ecs.DescribeTasks(t.Context(), &ecs.DescribeTasksInput{Cluster: aws.String(ref.ClusterArn), Tasks: []string{ref.TaskArn}})
+	require.NoError(t, err)
+	require.Len(t, out.Tasks, 1)
+	assert.NotEmpty(t, out.Tasks[0].Attachments, "an ENI in one of the default VPC's subnets")
+
+	otherVpc := l.srv.EC2().AddVPC("10.9.0.0/16", false)
+	l.srv.EC2().AddSubnet(otherVpc, "us-east-1a", "10.9.1.0/24")
+	defaultSubnet := l.srv.EC2().DefaultSubnetIDs()[0]
+	env := l.env()
+	var p job.Prepared
+	require.NoError(t, env.run(&p, l.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(
+		shellJob("true", fmt.Sprintf(`,"vpcId":%q,"networkConfiguration":{"subnets":[%q]}`, otherVpc, defaultSubnet)))}))
+	var reg RegisterResult
+	require.NoError(t, env.run(&reg, l.a.GetOrRegisterTaskDefinition, &p))
+	err = env.run(nil, l.a.RunTask, RunTaskInput{Job: &p, TaskDefinitionArn: reg.TaskDefinitionArn, ClientToken: "tok-net-2"})
+	appErr := requireAppError(t, err, ErrNetworkConfiguration, true)
+	assert.Contains(t, appErr.Error(), defaultSubnet)
+	assert.Contains(t, appErr.Error(), otherVpc)
+
+	noVpc := startLocal(t, ecslocal.Options{NoDefaultVPC: true})
+	env = noVpc.env()
+	var p2 job.Prepared
+	require.NoError(t, env.run(&p2, noVpc.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(shellJob("true", ""))}))
+	var reg2 RegisterResult
+	require.NoError(t, env.run(&reg2, noVpc.a.GetOrRegisterTaskDefinition, &p2))
+	err = env.run(nil, noVpc.a.RunTask, RunTaskInput{Job: &p2, TaskDefinitionArn: reg2.TaskDefinitionArn})
+	appErr = requireAppError(t, err, ErrNetworkConfiguration, true)
+	assert.Contains(t, appErr.Error(), "default VPC")
+}
+
+func TestLocalFargateSpot(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	ref, _ := l.start(shellJob("true", `,"launchType":"FARGATE_SPOT"`), "tok-spot")
+	out, err := l.ecs.DescribeTasks(t.Context(), &ecs.DescribeTasksInput{Cluster: aws.String(ref.ClusterArn), Tasks: []string{ref.TaskArn}})
+	require.NoError(t, err)
+	assert.Equal(t, "FARGATE_SPOT", aws.ToString(out.Tasks[0].CapacityProviderName))
+}
+
+func TestLocalRunTaskIsIdempotentUnderLostResponses(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	// Every SDK attempt of the first activity attempt loses its response.
+	l.srv.Faults().LoseResponses("ecs:RunTask", 3)
+	env := l.env()
+	var p job.Prepared
+	require.NoError(t, env.run(&p, l.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(shellJob("sleep 5", ""))}))
+	var reg RegisterResult
+	require.NoError(t, env.run(&reg, l.a.GetOrRegisterTaskDefinition, &p))
+	in := RunTaskInput{Job: &p, TaskDefinitionArn: reg.TaskDefinitionArn, ClientToken: "wf-lost/1", StartedBy: "wf-lost"}
+
+	err := env.run(nil, l.a.RunTask, in)
+	require.Error(t, err, "the first attempt never saw a response")
+	var ref TaskRef
+	require.NoError(t, l.env().run(&ref, l.a.RunTask, in), "the retried attempt")
+
+	assert.Equal(t, []string{ref.TaskArn}, l.tasks("default"), "one task, whatever the attempts")
+}
+
+func TestLocalRunTaskRetriesCapacityFailures(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	l.srv.Faults().RunTaskFailures(2, "RESOURCE:MEMORY")
+	ref, _ := l.start(shellJob("true", ""), "wf-capacity/1")
+	assert.Equal(t, []string{ref.TaskArn}, l.tasks("default"))
+	assert.Equal(t, int64(3), l.srv.Stats()["ecs:RunTask"])
+}
+
+func TestLocalRunTaskClusterNotFound(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	env := l.env()
+	var p job.Prepared
+	require.NoError(t, env.run(&p, l.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(shellJob("true", `,"cluster":"nope"`))}))
+	var reg RegisterResult
+	require.NoError(t, env.run(&reg, l.a.GetOrRegisterTaskDefinition, &p))
+	err := env.run(nil, l.a.RunTask, RunTaskInput{Job: &p, TaskDefinitionArn: reg.TaskDefinitionArn})
+	appErr := requireAppError(t, err, ErrClusterNotFound, true)
+	assert.Contains(t, appErr.Error(), `"nope"`)
+}
+
+func TestLocalResumedAttemptRepeatsNoLine(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	trigger := filepath.Join(t.TempDir(), "go")
+	script := fmt.Sprintf("for i in 1 2 3 4; do echo a$i; done; while [ ! -f %s ]; do sleep 0.02; done; for i in 1 2 3; do echo b$i; done", trigger)
+	ref, _ := l.start(shellJob(script, `,"streamOutput":true`), "tok-resume")
+	in := WaitInput{Task: ref, PollIntervalSeconds: 0.01, StreamOutput: true}
+	var started WaitForStartResult
+	require.NoError(t, l.env().run(&started, l.a.WaitForTaskStart, in))
+	require.Nil(t, started.Finished)
+	waitForLines(t, l, ref, 4)
+
+	// The first attempt reads a1..a4, then ECS stops answering: it fails.
+	l.srv.Faults().ServerErrors("ecs:DescribeTasks", 1000, 500)
+	first := l.env()
+	var mu sync.Mutex
+	var last finishProgress
+	first.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+		mu.Lock()
+		defer mu.Unlock()
+		assert.NoError(t, d.Get(&last))
+	})
+	require.Error(t, first.run(nil, l.a.WaitForTaskFinish, in))
+
+	l.srv.Faults().Reset()
+	require.NoError(t, os.WriteFile(trigger, nil, 0o600))
+	second := l.env()
+	mu.Lock()
+	second.SetHeartbeatDetails(last)
+	mu.Unlock()
+	var res TaskResult
+	require.NoError(t, second.run(&res, l.a.WaitForTaskFinish, in))
+
+	assert.Equal(t, 0, res.ExitCode)
+	assert.Equal(t, []string{"a1", "a2", "a3", "a4"}, first.logs.messagesWith("taskId"))
+	assert.Equal(t, []string{"b1", "b2", "b3"}, second.logs.messagesWith("taskId"))
+}
+
+// waitForLines polls the task's log stream until it holds n lines.
+func waitForLines(t *testing.T, l *local, ref TaskRef, n int) {
+	t.Helper()
+	clients := NewSDKClients(ClientKey{}, l.cfg)
+	deadline := time.Now().Add(localTimeout)
+	tl := NewLogTailer(clients.Logs, ref.LogGroup, ref.LogStream, LogTailerOptions{})
+	got := 0
+	for got < n {
+		events, err := tl.Next(context.Background())
+		require.NoError(t, err)
+		got += len(events)
+		require.True(t, time.Now().Before(deadline), "only %d of %d lines", got, n)
+		time.Sleep(10 * time.Millisecond) // poll interval, not synchronisation
+	}
+}
+
+func TestLocalStopTask(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	ref, _ := l.start(shellJob("sleep 30", ""), "tok-stop")
+	env := l.env()
+	in := WaitInput{Task: ref, PollIntervalSeconds: 0.01, StartTimeoutSeconds: 30}
+	var started WaitForStartResult
+	require.NoError(t, env.run(&started, l.a.WaitForTaskStart, in))
+	assert.Equal(t, "RUNNING", started.LastStatus)
+
+	require.NoError(t, env.run(nil, l.a.StopTask, StopInput{Identifier: ref.Identifier, Reason: "cancelled by the workflow"}))
+	var res TaskResult
+	require.NoError(t, env.run(&res, l.a.WaitForTaskFinish, in))
+	assert.Equal(t, "UserInitiated", res.StopCode)
+	assert.Equal(t, "cancelled by the workflow", res.StoppedReason)
+
+	require.NoError(t, env.run(nil, l.a.StopTask, StopInput{Identifier: ref.Identifier}), "already stopped")
+	require.NoError(t, env.run(nil, l.a.StopTask, StopInput{Identifier: "default::" + ref.TaskArn + "0"}), "missing")
+	err := env.run(nil, l.a.StopTask, StopInput{Identifier: "nope::" + ref.TaskArn})
+	requireAppError(t, err, ErrClusterNotFound, true)
+	err = env.run(nil, l.a.StopTask, StopInput{Cluster: "default", Identifier: "other::" + ref.TaskArn})
+	requireAppError(t, err, ErrClusterMismatch, true)
+}
