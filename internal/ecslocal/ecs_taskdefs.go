@@ -60,7 +60,6 @@ func (s *Server) registerTaskDefinition(in *ecs.RegisterTaskDefinitionInput) (*e
 		PidMode:                 in.PidMode,
 		IpcMode:                 in.IpcMode,
 		ProxyConfiguration:      in.ProxyConfiguration,
-		InferenceAccelerators:   in.InferenceAccelerators,
 		EphemeralStorage:        in.EphemeralStorage,
 		EnableFaultInjection:    in.EnableFaultInjection,
 		Status:                  types.TaskDefinitionStatusActive,

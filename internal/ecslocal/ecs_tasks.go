@@ -50,7 +50,6 @@ type task struct {
 	hold     time.Duration
 	stopping bool          // a stop was requested (stopCh is closed)
 	stopCh   chan struct{} // closed when a stop is requested
-	closing  bool          // the stop comes from Server.Close
 }
 
 // runTaskRecord remembers a RunTask call made with a clientToken.
@@ -277,7 +276,7 @@ func (s *Server) newTaskLocked(cl *cluster, d *taskDef, in *ecs.RunTaskInput, la
 	if group == "" {
 		group = "family:" + *d.td.Family
 	}
-	overrides := types.TaskOverride{ContainerOverrides: []types.ContainerOverride{}, InferenceAcceleratorOverrides: []types.InferenceAcceleratorOverride{}}
+	overrides := types.TaskOverride{ContainerOverrides: []types.ContainerOverride{}}
 	if in.Overrides != nil {
 		overrides = *in.Overrides
 		if overrides.ContainerOverrides == nil {

@@ -37,6 +37,7 @@ func (s *Server) runLifecycle(t *task) {
 	setAttachmentStatus(&t.t, "ATTACHED")
 	t.t.Version++
 	s.mu.Unlock()
+	s.log.Info("task running", "task", str(t.t.TaskArn), "family", t.family)
 
 	s.supervise(t, procs)
 	s.finish(t)
@@ -240,6 +241,7 @@ func (s *Server) finish(t *task) {
 	t.t.StoppedAt = ptr(now)
 	t.t.ExecutionStoppedAt = ptr(now)
 	t.t.Version++
+	s.log.Info("task stopped", "task", str(t.t.TaskArn), "stopCode", string(t.t.StopCode), "reason", str(t.t.StoppedReason))
 }
 
 // setAttachmentStatus sets the status of the task's network attachments,
