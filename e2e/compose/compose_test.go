@@ -110,7 +110,10 @@ func TestLocalProfileRunsWorkerWithLocalECS(t *testing.T) {
 		"worker-local runs with --local-ecs: %v", w.Command)
 	assert.Equal(t, "temporal:7233", envValue(t, w, "TEMPORAL_ADDRESS"))
 	assert.NotEmpty(t, envValue(t, w, "AWS_ACCESS_KEY_ID"), "fixed local credentials let the host's starter read logs")
-	assert.True(t, publishes(w, 4599), "local ECS endpoint port")
+	require.True(t, publishes(w, 4599), "local ECS endpoint port")
+	for _, p := range w.Ports {
+		assert.Equal(t, "127.0.0.1", p.HostIP, "the local endpoint's well-known credentials stay on the host")
+	}
 	require.Len(t, w.Configs, 1)
 	assert.Contains(t, p.Configs, w.Configs[0].Source)
 }
