@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,8 +65,8 @@ type Watcher struct {
 	opts  WatcherOptions
 	calls atomic.Int64
 
-	mu   sync.Mutex
-	subs map[*Subscription]struct{}
+	mu     sync.Mutex
+	groups map[watchKey]map[*Subscription]struct{}
 
 	kick   chan struct{}
 	stop   chan struct{}
@@ -92,7 +93,7 @@ func newWatcher(opts WatcherOptions) *Watcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Watcher{
 		opts:   opts,
-		subs:   map[*Subscription]struct{}{},
+		groups: map[watchKey]map[*Subscription]struct{}{},
 		kick:   make(chan struct{}, 1),
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
@@ -149,7 +150,12 @@ func (w *Watcher) Watch(key ClientKey, cluster, taskArn string, interval time.Du
 		c:        make(chan TaskSnapshot, 1),
 	}
 	w.mu.Lock()
-	w.subs[s] = struct{}{}
+	g := w.groups[s.key]
+	if g == nil {
+		g = map[*Subscription]struct{}{}
+		w.groups[s.key] = g
+	}
+	g[s] = struct{}{}
 	w.mu.Unlock()
 	w.wake()
 	return s
@@ -164,8 +170,12 @@ func (s *Subscription) Done() <-chan struct{} { return s.w.stop }
 // Close ends the subscription.
 func (s *Subscription) Close() {
 	s.w.mu.Lock()
-	delete(s.w.subs, s)
-	s.w.mu.Unlock()
+	defer s.w.mu.Unlock()
+	g := s.w.groups[s.key]
+	delete(g, s)
+	if len(g) == 0 {
+		delete(s.w.groups, s.key)
+	}
 }
 
 func (w *Watcher) wake() {
@@ -203,9 +213,11 @@ func (w *Watcher) nextWake(lastPoll time.Time) (time.Time, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var next time.Time
-	for s := range w.subs {
-		if next.IsZero() || s.nextDue.Before(next) {
-			next = s.nextDue
+	for _, g := range w.groups {
+		for s := range g {
+			if next.IsZero() || s.nextDue.Before(next) {
+				next = s.nextDue
+			}
 		}
 	}
 	if next.IsZero() {
@@ -217,52 +229,56 @@ func (w *Watcher) nextWake(lastPoll time.Time) (time.Time, bool) {
 	return next, true
 }
 
-// batch is the plan of one group's poll: the ARNs to describe.
-type batch struct {
-	due    []string
-	notDue []string
-}
-
-// poll describes the due tasks and delivers the snapshots.
+// poll describes the due tasks of every group, the groups in parallel,
+// and delivers the snapshots.
 func (w *Watcher) poll(now time.Time) {
 	// A subscription due within half a tick is polled now rather than
 	// costing a poll of its own a moment later.
 	horizon := now.Add(w.opts.MinPollInterval / 2)
-	plans := map[watchKey]*batch{}
-	seen := map[watchKey]map[string]bool{}
+	plans := map[watchKey][]string{}
 	w.mu.Lock()
-	for s := range w.subs {
-		b := plans[s.key]
-		if b == nil {
-			b = &batch{}
-			plans[s.key] = b
-			seen[s.key] = map[string]bool{}
-		}
-		if seen[s.key][s.taskArn] {
-			continue
-		}
-		seen[s.key][s.taskArn] = true
-		if s.nextDue.After(horizon) {
-			b.notDue = append(b.notDue, s.taskArn)
-		} else {
-			b.due = append(b.due, s.taskArn)
+	for key, g := range w.groups {
+		if arns := planBatch(g, horizon); len(arns) > 0 {
+			plans[key] = arns
 		}
 	}
 	w.mu.Unlock()
 
-	for key, b := range plans {
-		if len(b.due) == 0 {
-			continue
+	var wg sync.WaitGroup
+	for key, arns := range plans {
+		wg.Go(func() {
+			snaps := make(map[string]TaskSnapshot, len(arns))
+			for start := 0; start < len(arns); start += describeTasksBatch {
+				maps.Copy(snaps, w.describe(key, arns[start:min(start+describeTasksBatch, len(arns))], now))
+			}
+			w.deliver(key, snaps, now)
+		})
+	}
+	wg.Wait()
+}
+
+// planBatch returns the ARNs a group's poll describes: those due by
+// horizon, then, to fill the last call, those not due yet (which then fall
+// into step with the others). None when nothing is due.
+func planBatch(g map[*Subscription]struct{}, horizon time.Time) []string {
+	var due, notDue []string
+	seen := make(map[string]bool, len(g))
+	for s := range g {
+		if seen[s.taskArn] {
+			continue // watched twice, described once
 		}
-		arns := b.due
-		if room := (len(arns)+describeTasksBatch-1)/describeTasksBatch*describeTasksBatch - len(arns); room > 0 {
-			arns = append(arns, b.notDue[:min(room, len(b.notDue))]...)
-		}
-		for start := 0; start < len(arns); start += describeTasksBatch {
-			chunk := arns[start:min(start+describeTasksBatch, len(arns))]
-			w.deliver(key, w.describe(key, chunk, now), now)
+		seen[s.taskArn] = true
+		if s.nextDue.After(horizon) {
+			notDue = append(notDue, s.taskArn)
+		} else {
+			due = append(due, s.taskArn)
 		}
 	}
+	if len(due) == 0 {
+		return nil
+	}
+	room := (len(due)+describeTasksBatch-1)/describeTasksBatch*describeTasksBatch - len(due)
+	return append(due, notDue[:min(room, len(notDue))]...)
 }
 
 // describe makes one DescribeTasks call for arns and returns a snapshot
@@ -306,10 +322,7 @@ func (w *Watcher) describe(key watchKey, arns []string, now time.Time) map[strin
 func (w *Watcher) deliver(key watchKey, snaps map[string]TaskSnapshot, now time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for s := range w.subs {
-		if s.key != key {
-			continue
-		}
+	for s := range w.groups[key] {
 		snap, ok := snaps[s.taskArn]
 		if !ok {
 			continue
