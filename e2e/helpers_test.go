@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal"
 	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
 
@@ -211,4 +213,19 @@ func lines(s string) []string {
 		return nil
 	}
 	return strings.Split(s, "\n")
+}
+
+// localStats reads the request counters of the shared worker's local ECS
+// endpoint (GET /_ecslocal/stats).
+func (h *harness) localStats(ctx context.Context, t *testing.T) map[string]int64 {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+h.localECS+ecslocal.StatsPath, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var stats map[string]int64
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&stats))
+	return stats
 }

@@ -125,6 +125,7 @@ func TestCancelWhileRunningStopsTask(t *testing.T) {
 	h := need(t)
 	ctx := testContext(t)
 
+	before := h.localStats(ctx, t) // the tests run one at a time
 	run := h.startJob(ctx, t, shellJob(trapScript))
 	st := h.waitStatus(ctx, t, run, "the task to be running", func(s workflows.Status) bool {
 		return s.Phase == workflows.PhaseRunning && s.LogStream != ""
@@ -135,6 +136,9 @@ func TestCancelWhileRunningStopsTask(t *testing.T) {
 	err := run.Get(ctx, nil)
 	var canceled *temporal.CanceledError
 	require.ErrorAs(t, err, &canceled, "the workflow ends cancelled")
+	after := h.localStats(ctx, t)
+	assert.EqualValues(t, 1, after["ecs:RunTask"]-before["ecs:RunTask"], "one RunTask")
+	assert.EqualValues(t, 1, after["ecs:StopTask"]-before["ecs:StopTask"], "one StopTask")
 
 	task := describeTask(ctx, t, h.aws, st.Cluster, st.TaskArn)
 	assert.Equal(t, "STOPPED", *task.LastStatus)
