@@ -90,7 +90,7 @@ func (a *Activities) newOutputStream(ctx context.Context, in WaitInput, cursor *
 	}
 	ref := in.Task
 	if ref.LogGroup == "" || ref.LogStream == "" {
-		a.logger(ctx).Warn("Container has no awslogs log configuration: output cannot be streamed",
+		a.logger(ctx).Warn("Container has no awslogs log configuration with a stream prefix: output cannot be streamed",
 			"container", ref.ContainerName, "taskArn", ref.TaskArn)
 		return out
 	}

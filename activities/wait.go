@@ -28,7 +28,9 @@ type startProgress struct {
 
 // WaitForTaskStart polls until the task is RUNNING, heartbeating. A task
 // that has already run and stopped between two polls is returned as
-// Finished; one that stopped without running is a non-retryable error whose
+// Finished (its output streamed first when StreamOutput is set, so the
+// workflow can skip WaitForTaskFinish); one that stopped without running is
+// a non-retryable error whose
 // type is ECS's stopCode. When the task does not start within the start
 // timeout, it is stopped and the error is TaskStartTimeout.
 func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitForStartResult, error) {
@@ -72,7 +74,11 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 			heartbeat(ctx, prog)
 			switch {
 			case status == "STOPPED" && hasRun(task):
-				// It ran and stopped between two polls: report it finished.
+				// It ran and stopped between two polls: report it finished,
+				// with its output, since the workflow skips the finish wait.
+				if err := a.newOutputStream(ctx, in, nil).pump(ctx); err != nil {
+					return nil, err
+				}
 				r := taskResult(ref, task)
 				a.reportExit(ctx, ref, r)
 				return &WaitForStartResult{LastStatus: status, Finished: r}, nil
