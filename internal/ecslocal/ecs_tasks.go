@@ -312,7 +312,11 @@ func (s *Server) newTaskLocked(cl *cluster, d *taskDef, in *ecs.RunTaskInput, la
 		t.t.CapacityProviderName = ptr(launch.capacityProvider)
 	}
 	if launch.launchType == types.LaunchTypeFargate {
-		t.t.PlatformVersion = ptr(cmp.Or(str(in.PlatformVersion), "1.4.0"))
+		version := str(in.PlatformVersion)
+		if version == "" || version == "LATEST" {
+			version = "1.4.0" // what LATEST resolves to
+		}
+		t.t.PlatformVersion = ptr(version)
 		t.t.PlatformFamily = ptr("Linux")
 	}
 	if d.td.NetworkMode == types.NetworkModeAwsvpc {
