@@ -100,6 +100,17 @@ func TestStarterRunExitsWithContainerExitCode(t *testing.T) {
 	assert.Equal(t, 4, r.code, "allowNonZeroExit completes the workflow; the starter still exits with the code: %s", r.stderr)
 }
 
+func TestStarterRunReportsInvalidJob(t *testing.T) {
+	h := need(t)
+	ctx := testContext(t)
+
+	r := h.runStarter(ctx, t, "run", "--image", "alpine:3.20", "--launch-type", "MAINFRAME", "--", "true")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "failed: could not prepare the job: invalid job configuration: launchType", "the message names the field")
+	assert.NotContains(t, r.stderr, "scheduledEventID", "no SDK envelope")
+	assert.Empty(t, r.stdout)
+}
+
 func TestTemporalCLIWorkflowStart(t *testing.T) {
 	h := need(t)
 	ctx := testContext(t)

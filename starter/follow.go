@@ -67,7 +67,7 @@ func (f *follower) follow(ctx context.Context) (out outcome, cancelled bool, err
 	for {
 		select {
 		case out = <-done:
-			if waitCtx.Err() != nil && ctx.Err() != nil {
+			if ctx.Err() != nil {
 				return out, cancelled, ctx.Err()
 			}
 			f.update(ctx)
@@ -224,13 +224,35 @@ func (f *follower) exitCode(out outcome, cancelled bool) int {
 		}
 		return 1
 	case exitError(out.err) != nil && res != nil:
-		f.note("%v", exitError(out.err).Error())
+		f.note("%s", exitError(out.err).Message())
 		if res.ExitCode < 0 {
 			return 1
 		}
 		return res.ExitCode
 	default:
-		f.note("workflow %s failed: %v", f.workflowID, out.err)
+		f.note("workflow %s failed: %s", f.workflowID, failureMessage(out.err))
 		return 1
 	}
+}
+
+// failureMessage renders a workflow failure as the chain of its messages,
+// without the SDK's execution and activity envelopes (IDs, event numbers):
+// "could not prepare the job: invalid job configuration: launchType: ...".
+func failureMessage(err error) string {
+	var parts []string
+	for err != nil {
+		switch e := err.(type) {
+		case *temporal.WorkflowExecutionError, *temporal.ActivityError:
+			// Envelopes: their cause says what happened.
+		case interface{ Message() string }:
+			if m := e.Message(); m != "" && (len(parts) == 0 || parts[len(parts)-1] != m) {
+				parts = append(parts, m)
+			}
+		default:
+			parts = append(parts, err.Error()) // includes its causes
+			return strings.Join(parts, ": ")
+		}
+		err = errors.Unwrap(err)
+	}
+	return strings.Join(parts, ": ")
 }

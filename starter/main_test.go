@@ -181,6 +181,15 @@ func TestExitCodes(t *testing.T) {
 	assert.Contains(t, stderr.String(), "boom")
 }
 
+func TestFailureMessage(t *testing.T) {
+	cause := temporal.NewNonRetryableApplicationError("invalid job configuration: launchType: bad", "InvalidJobConfiguration", nil)
+	err := temporal.NewApplicationErrorWithOptions("could not prepare the job", "InvalidJobConfiguration",
+		temporal.ApplicationErrorOptions{Cause: cause})
+	assert.Equal(t, "could not prepare the job: invalid job configuration: launchType: bad", failureMessage(err))
+	assert.Equal(t, "boom", failureMessage(errors.New("boom")))
+	assert.Equal(t, "step: io", failureMessage(temporal.NewApplicationErrorWithOptions("step", "", temporal.ApplicationErrorOptions{Cause: errors.New("io")})))
+}
+
 func TestStatusLine(t *testing.T) {
 	code := 0
 	assert.Equal(t, "running ecs=RUNNING task=arn:t", statusLine(workflows.Status{Phase: "running", LastStatus: "RUNNING", TaskArn: "arn:t"}))
