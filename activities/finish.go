@@ -39,7 +39,7 @@ func (a *Activities) WaitForTaskFinish(ctx context.Context, in WaitInput) (*Task
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-sub.Done():
-			return nil, ErrWatcherClosed
+			return nil, errWorkerStopping()
 		case snap := <-sub.C():
 			task, err := poll.observe(snap, ref)
 			if err != nil {

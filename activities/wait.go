@@ -54,7 +54,7 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-sub.Done():
-			return nil, ErrWatcherClosed
+			return nil, errWorkerStopping()
 		case <-deadline.C:
 			return nil, a.stopAfterStartTimeout(ctx, ref, timeout)
 		case snap := <-sub.C():

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"go.temporal.io/sdk/temporal"
 )
 
 // describeTasksBatch is the most task ARNs one DescribeTasks call accepts.
@@ -20,9 +21,15 @@ const describeTasksBatch = 100
 // describeCallTimeout bounds one DescribeTasks call of the watcher.
 const describeCallTimeout = 30 * time.Second
 
-// ErrWatcherClosed is reported to subscribers when the watcher stops, as
-// the worker shuts down; the activity fails and is retried elsewhere.
+// ErrWatcherClosed is the cause of the error of a wait ended by the
+// watcher's stop, as the worker shuts down.
 var ErrWatcherClosed = errors.New("task watcher closed: the worker is stopping")
+
+// errWorkerStopping is the retryable error of such a wait: the activity is
+// retried on another worker, which resumes from the last heartbeat.
+func errWorkerStopping() error {
+	return temporal.NewApplicationErrorWithCause(ErrWatcherClosed.Error(), "WorkerStopping", ErrWatcherClosed)
+}
 
 // WatcherOptions configures a Watcher.
 type WatcherOptions struct {
