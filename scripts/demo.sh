@@ -22,7 +22,11 @@ READY_TIMEOUT=${DEMO_TIMEOUT:-60}
 KEEP=${DEMO_KEEP:-0}
 ADDRESS=127.0.0.1:${TEMPORAL_PORT}
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+if [[ -t 2 ]]; then
+	say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+else
+	say() { printf '==> %s\n' "$*" >&2; }
+fi
 
 pids=()
 cleanup() {
@@ -99,9 +103,11 @@ ${detach[@]+"${detach[@]}"} "$DEMO_DIR/bin/worker" --local-ecs="$LOCAL_ECS_ADDR"
 pids+=($!)
 wait_until "the worker" "$!" "$DEMO_DIR/worker.log" grep -q "worker started" "$DEMO_DIR/worker.log"
 
-say "starter run --image alpine:3.20 -- sh -c 'for i in 1 2 3; do echo line \$i; done'"
+# A task that takes a few seconds, so that its lines are seen arriving.
+script='for i in 1 2 3; do echo "line $i"; sleep 1; done'
+say "starter run --image alpine:3.20 -- sh -c '$script'"
 set +e
-"$DEMO_DIR/bin/starter" run --image alpine:3.20 -- sh -c 'for i in 1 2 3; do echo line $i; done'
+"$DEMO_DIR/bin/starter" run --image alpine:3.20 -- sh -c "$script"
 code=$?
 set -e
 say "the task exited with code $code (worker log: $DEMO_DIR/worker.log)"
