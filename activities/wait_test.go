@@ -324,3 +324,23 @@ func TestWaitFailsWhenTheWorkerStops(t *testing.T) {
 		t.Fatal("WaitForTaskFinish did not end with the watcher")
 	}
 }
+
+func TestLogReadsShareTheWorkersRateLimit(t *testing.T) {
+	w := newFakeWorld()
+	// One call allowed, then practically none.
+	a := newTestActivities(t, w, func(o *Options) { o.LogEventsPerSecond, o.LogEventsBurst = 1e-9, 1 })
+	for range 2 {
+		arn := w.ecs.addTask("RUNNING")
+		ref := testRef(arn)
+		ref.LogGroup, ref.LogStream = "g", "p/main/"+taskID(arn)
+		w.logs.write(ref.LogGroup, ref.LogStream, 1, "line")
+		w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "exited", map[string]int32{"main": 0})
+		env := newTestEnv(t, a)
+		var res TaskResult
+		require.NoError(t, env.run(&res, a.WaitForTaskFinish, WaitInput{Task: ref, PollIntervalSeconds: fastPoll, StreamOutput: true}),
+			"failing to read logs does not fail the job")
+	}
+	w.logs.mu.Lock()
+	defer w.logs.mu.Unlock()
+	assert.Equal(t, 1, w.logs.calls, "both activities drew on one limiter")
+}
