@@ -237,8 +237,16 @@ func TestStarterStartStatusLogsCancel(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, []string{"ready"}, lines(r.stdout))
 
+	follow, followOut, followErr := h.starter(ctx, "logs", "-f", "--poll", "200ms", id)
+	require.NoError(t, follow.Start())
+
 	r = h.runStarter(ctx, t, "cancel", "--wait", id)
 	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, 0, exitCode(t, follow.Wait()), "logs -f ends with the workflow: %s", followErr)
+	followed := lines(followOut.String())
+	require.NotEmpty(t, followed)
+	assert.Equal(t, "ready", followed[0])
+	assert.Contains(t, followed, "got TERM", "logs -f printed the lines written until the workflow closed")
 	assert.Contains(t, r.stderr, "cancelled")
 	task := describeTask(ctx, t, h.aws, st.Cluster, st.TaskArn)
 	assert.Equal(t, "STOPPED", *task.LastStatus)
