@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -186,6 +187,38 @@ func (h *harness) starter(ctx context.Context, args ...string) (*exec.Cmd, *byte
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	return cmd, &stdout, &stderr
+}
+
+// startStarterLines starts the starter and returns its stdout lines as
+// they come; the channel closes when stdout does.
+func (h *harness) startStarterLines(ctx context.Context, t *testing.T, args ...string) (*exec.Cmd, <-chan string, *bytes.Buffer) {
+	t.Helper()
+	cmd, _, stderr := h.starter(ctx, args...)
+	cmd.Stdout = nil
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	out := make(chan string, 100)
+	go func() {
+		defer close(out)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			out <- sc.Text()
+		}
+	}()
+	return cmd, out, stderr
+}
+
+// readUntil collects lines until want (included) or the end of out.
+func readUntil(out <-chan string, want string) []string {
+	var got []string
+	for l := range out {
+		got = append(got, l)
+		if l == want {
+			break
+		}
+	}
+	return got
 }
 
 // runStarter runs the starter to its end.

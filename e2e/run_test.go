@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -169,27 +168,9 @@ func TestStarterRunInterruptCancelsWorkflow(t *testing.T) {
 	ctx := testContext(t)
 	id := workflowID(t)
 
-	cmd, _, stderr := h.starter(ctx, "run", "--workflow-id", id, "--poll", "200ms",
+	cmd, out, stderr := h.startStarterLines(ctx, t, "run", "--workflow-id", id, "--poll", "200ms",
 		"--image", "alpine:3.20", "--poll-interval", "0.5", "--", "sh", "-c", trapScript)
-	cmd.Stdout = nil
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	out := make(chan string, 100)
-	go func() {
-		defer close(out)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			out <- sc.Text()
-		}
-	}()
-	var got []string
-	for l := range out {
-		got = append(got, l)
-		if l == "ready" {
-			break
-		}
-	}
+	got := readUntil(out, "ready")
 	require.Equal(t, []string{"ready"}, got, "starter run prints the container's output as it arrives")
 
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
@@ -237,6 +218,14 @@ func TestStarterStartStatusLogsCancel(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, []string{"ready"}, lines(r.stdout))
 
+	// logs -f stops on Ctrl-C with the shell's 130.
+	interrupted, out, _ := h.startStarterLines(ctx, t, "logs", "-f", "--poll", "200ms", id)
+	assert.Equal(t, []string{"ready"}, readUntil(out, "ready"))
+	require.NoError(t, interrupted.Process.Signal(os.Interrupt))
+	for range out {
+	}
+	assert.Equal(t, 130, exitCode(t, interrupted.Wait()))
+
 	follow, followOut, followErr := h.starter(ctx, "logs", "-f", "--poll", "200ms", id)
 	require.NoError(t, follow.Start())
 
@@ -254,8 +243,8 @@ func TestStarterStartStatusLogsCancel(t *testing.T) {
 
 	r = h.runStarter(ctx, t, "logs", id)
 	require.Equal(t, 0, r.code, r.stderr)
-	out := lines(r.stdout)
-	require.NotEmpty(t, out)
-	assert.Equal(t, "ready", out[0])
-	assert.Contains(t, out, "got TERM", "logs of a closed workflow")
+	closed := lines(r.stdout)
+	require.NotEmpty(t, closed)
+	assert.Equal(t, "ready", closed[0])
+	assert.Contains(t, closed, "got TERM", "logs of a closed workflow")
 }

@@ -77,10 +77,12 @@ func cliMain(args []string, c *cli) int {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
+		interrupted := make(chan struct{})
 		if cmd.name != "run" { // run handles interrupts itself
 			go func() {
 				select {
 				case <-c.interrupts:
+					close(interrupted)
 					cancel()
 				case <-ctx.Done():
 				}
@@ -88,6 +90,11 @@ func cliMain(args []string, c *cli) int {
 		}
 		c.command = cmd
 		code, err := cmd.run(ctx, c, args[1:])
+		select {
+		case <-interrupted:
+			return 130 // Ctrl-C: like a shell, no message
+		default:
+		}
 		switch {
 		case errors.Is(err, flag.ErrHelp):
 			return 0

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -55,7 +56,7 @@ func runCmd(ctx context.Context, c *cli, args []string) (int, error) {
 	f.note("started workflow %s on task queue %s", run.GetID(), s.conn.taskQueue)
 	out, cancelled, err := f.follow(ctx)
 	if err != nil {
-		if err == errInterrupted {
+		if errors.Is(err, errInterrupted) {
 			f.note("stopped waiting; workflow %s goes on being cancelled", run.GetID())
 			return 130, nil
 		}
