@@ -11,7 +11,8 @@ import (
 
 // previewCmd is `starter preview`: print the task definition and RunTask
 // request the job would send, as ECS's request bodies, with placeholders
-// for what only AWS knows. It calls neither AWS nor Temporal.
+// for what only AWS knows, and the job's warnings on stderr. It calls
+// neither AWS nor Temporal.
 func previewCmd(_ context.Context, c *cli, args []string) (int, error) {
 	fs := newFlagSet(c)
 	var jf jobFlags
@@ -38,8 +39,15 @@ func previewCmd(_ context.Context, c *cli, args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(c.stderr, "starter: warning:", w)
+	}
+	// stdout holds only the two request bodies, for jq and diffs.
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return 0, enc.Encode(res)
+	return 0, enc.Encode(struct {
+		TaskDefinition map[string]any `json:"taskDefinition"`
+		TaskRunRequest map[string]any `json:"taskRunRequest"`
+	}{res.TaskDefinition, res.TaskRunRequest})
 }
