@@ -135,3 +135,17 @@ const (
 	// or found no capacity for it.
 	ErrCapacityProvider = "CapacityProvider"
 )
+
+// StopStartedByInput is the input of StopTasksStartedBy: the cleanup the
+// workflow runs when RunTask gave up without telling which task it started
+// (every response lost), so that no task outlives its workflow.
+type StopStartedByInput struct {
+	Region  string `json:"region,omitempty"`
+	RoleArn string `json:"roleArn,omitempty"`
+	// Cluster is the job's cluster (name or ARN; empty: the default cluster).
+	Cluster string `json:"cluster,omitempty"`
+	// StartedBy is the value RunTask was given: tasks whose startedBy equals
+	// it exactly, and which are not yet stopped, are stopped.
+	StartedBy string `json:"startedBy"`
+	Reason    string `json:"reason,omitempty"`
+}
