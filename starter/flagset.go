@@ -5,20 +5,22 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/temporal-ecs/temporal-ecs/internal/cliflags"
 )
 
 // flagSet is a subcommand's flag.FlagSet with environment fallbacks and
 // one-line errors.
 type flagSet struct {
 	*flag.FlagSet
-	env  envVars
+	env  cliflags.Env
 	help func(io.Writer)
 }
 
 // newFlagSet returns the flag set of the subcommand c runs.
 func newFlagSet(c *cli) *flagSet {
 	cmd := c.command
-	fs := &flagSet{FlagSet: flag.NewFlagSet("starter "+cmd.name, flag.ContinueOnError), env: envVars{}}
+	fs := &flagSet{FlagSet: flag.NewFlagSet("starter "+cmd.name, flag.ContinueOnError)}
 	fs.SetOutput(io.Discard) // errors are returned; help is printed by parse
 	fs.Usage = func() {}
 	fs.help = func(w io.Writer) {
@@ -40,7 +42,7 @@ func (fs *flagSet) parse(c *cli, args []string) error {
 		}
 		return usageError{err}
 	}
-	if err := fs.env.apply(fs.FlagSet, c.lookupEnv); err != nil {
+	if err := fs.env.Apply(fs.FlagSet, c.lookupEnv); err != nil {
 		return usageError{err}
 	}
 	return nil

@@ -19,9 +19,9 @@ func previewCmd(_ context.Context, c *cli, args []string) (int, error) {
 	jf.register(fs)
 	var defaultsFile, region string
 	fs.StringVar(&defaultsFile, "job-defaults", "",
-		fs.env.bind("job-defaults", "TEMPORAL_ECS_JOB_DEFAULTS", "the worker's job defaults `file`, merged under the job"))
+		fs.env.Bind("job-defaults", "TEMPORAL_ECS_JOB_DEFAULTS", "the worker's job defaults `file`, merged under the job"))
 	fs.StringVar(&region, "worker-region", "",
-		fs.env.bind("worker-region", "AWS_REGION", "the worker's AWS region, used when the job sets none"))
+		fs.env.Bind("worker-region", "AWS_REGION", "the worker's AWS region, used when the job sets none"))
 	if err := fs.parse(c, args); err != nil {
 		return 0, err
 	}

@@ -27,7 +27,7 @@ func (f *connFlags) register(fs *flagSet, withTaskQueue bool) {
 		"Temporal namespace, overriding TEMPORAL_NAMESPACE and the profile (default \"default\")")
 	if withTaskQueue {
 		fs.StringVar(&f.taskQueue, "task-queue", workflows.TaskQueue,
-			fs.env.bind("task-queue", "TEMPORAL_ECS_TASK_QUEUE", "task queue of the worker"))
+			fs.env.Bind("task-queue", "TEMPORAL_ECS_TASK_QUEUE", "task queue of the worker"))
 	}
 }
 

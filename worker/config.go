@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/temporal-ecs/temporal-ecs/internal/cliflags"
 	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
 
@@ -47,36 +48,36 @@ Flags:
 // the command line does not set. It returns flag.ErrHelp for -h/--help.
 func parseConfig(args []string, lookup func(string) (string, bool), out io.Writer) (*config, error) {
 	c := &config{logLevel: slog.LevelInfo}
-	env := envVars{}
+	var env cliflags.Env
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned, help is printed below
 	fs.Usage = func() {}
 	fs.StringVar(&c.taskQueue, "task-queue", workflows.TaskQueue,
-		env.bind("task-queue", "TEMPORAL_ECS_TASK_QUEUE", "Temporal task queue to poll"))
+		env.Bind("task-queue", "TEMPORAL_ECS_TASK_QUEUE", "Temporal task queue to poll"))
 	fs.StringVar(&c.temporalAddress, "address", "",
 		"Temporal frontend host:port, overriding TEMPORAL_ADDRESS and the profile (default localhost:7233)")
 	fs.StringVar(&c.temporalNamespace, "namespace", "",
 		"Temporal namespace, overriding TEMPORAL_NAMESPACE and the profile (default \"default\")")
 	fs.StringVar(&c.jobDefaultsFile, "job-defaults", "",
-		env.bind("job-defaults", "TEMPORAL_ECS_JOB_DEFAULTS", "JSON `file` of job configuration defaults merged under every job"))
+		env.Bind("job-defaults", "TEMPORAL_ECS_JOB_DEFAULTS", "JSON `file` of job configuration defaults merged under every job"))
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo,
-		env.bind("log-level", "TEMPORAL_ECS_LOG_LEVEL", "log `level`: debug, info, warn or error"))
+		env.Bind("log-level", "TEMPORAL_ECS_LOG_LEVEL", "log `level`: debug, info, warn or error"))
 	fs.StringVar(&c.logFormat, "log-format", "text",
-		env.bind("log-format", "TEMPORAL_ECS_LOG_FORMAT", "log `format`: json or text"))
+		env.Bind("log-format", "TEMPORAL_ECS_LOG_FORMAT", "log `format`: json or text"))
 	fs.IntVar(&c.maxActivities, "max-concurrent-activities", 0,
-		env.bind("max-concurrent-activities", "TEMPORAL_ECS_MAX_CONCURRENT_ACTIVITIES", "activities run at once; 0 means the SDK's default"))
+		env.Bind("max-concurrent-activities", "TEMPORAL_ECS_MAX_CONCURRENT_ACTIVITIES", "activities run at once; 0 means the SDK's default"))
 	fs.IntVar(&c.runTaskAttempts, "run-task-attempts", 3,
-		env.bind("run-task-attempts", "TEMPORAL_ECS_RUN_TASK_ATTEMPTS", "RunTask attempts on capacity, agent and throttling failures"))
+		env.Bind("run-task-attempts", "TEMPORAL_ECS_RUN_TASK_ATTEMPTS", "RunTask attempts on capacity, agent and throttling failures"))
 	fs.DurationVar(&c.runTaskDelay, "run-task-delay", time.Second,
-		env.bind("run-task-delay", "TEMPORAL_ECS_RUN_TASK_DELAY", "first backoff between RunTask attempts, doubled with jitter"))
+		env.Bind("run-task-delay", "TEMPORAL_ECS_RUN_TASK_DELAY", "first backoff between RunTask attempts, doubled with jitter"))
 	fs.IntVar(&c.registerAttempts, "register-attempts", 3,
-		env.bind("register-attempts", "TEMPORAL_ECS_REGISTER_ATTEMPTS", "RegisterTaskDefinition attempts on concurrent-revision conflicts"))
+		env.Bind("register-attempts", "TEMPORAL_ECS_REGISTER_ATTEMPTS", "RegisterTaskDefinition attempts on concurrent-revision conflicts"))
 	fs.DurationVar(&c.registerDelay, "register-delay", time.Second,
-		env.bind("register-delay", "TEMPORAL_ECS_REGISTER_DELAY", "first backoff between RegisterTaskDefinition attempts, doubled with jitter"))
+		env.Bind("register-delay", "TEMPORAL_ECS_REGISTER_DELAY", "first backoff between RegisterTaskDefinition attempts, doubled with jitter"))
 	fs.DurationVar(&c.stopTimeout, "stop-timeout", 10*time.Second,
-		env.bind("stop-timeout", "TEMPORAL_ECS_STOP_TIMEOUT", "on SIGINT/SIGTERM, how long running activities get to finish"))
+		env.Bind("stop-timeout", "TEMPORAL_ECS_STOP_TIMEOUT", "on SIGINT/SIGTERM, how long running activities get to finish"))
 	fs.Var(&c.localECS, "local-ecs",
-		env.bind("local-ecs", "TEMPORAL_ECS_LOCAL_ECS", "run a local ECS, EC2 and CloudWatch Logs endpoint in-process (task containers run as host processes) and send the AWS calls to it; --local-ecs=ADDR listens on ADDR instead of "+defaultLocalECSAddr))
+		env.Bind("local-ecs", "TEMPORAL_ECS_LOCAL_ECS", "run a local ECS, EC2 and CloudWatch Logs endpoint in-process (task containers run as host processes) and send the AWS calls to it; --local-ecs=ADDR listens on ADDR instead of "+defaultLocalECSAddr))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -90,7 +91,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), out io.Write
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
-	if err := env.apply(fs, lookup); err != nil {
+	if err := env.Apply(fs, lookup); err != nil {
 		return nil, usageError{err}
 	}
 	if err := c.validate(); err != nil {
