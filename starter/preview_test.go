@@ -1,36 +1,62 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// preview runs `starter preview args...` and returns the two bodies and
-// stderr; it fails the test unless the command succeeds.
+// The tests below pin, through `starter preview`, the rules of the job
+// contract that show in the request bodies (issue 5); activities/job has
+// the unit tests of the same rules.
+
+// preview runs `starter preview args...` and returns the two bodies
+// (numbers as json.Number, so that "512" and 512 differ) and stderr; it
+// fails the test unless the command succeeds.
 func preview(t *testing.T, args ...string) (taskDef, runReq map[string]any, stderr string) {
 	t.Helper()
 	c, stdout, errOut := testCLI(nil)
 	require.Equal(t, 0, cliMain(append([]string{"preview"}, args...), c), errOut.String())
-	var out map[string]map[string]any
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), stdout.String())
+	dec := json.NewDecoder(bytes.NewReader(stdout.Bytes()))
+	dec.UseNumber()
+	var out map[string]any
+	require.NoError(t, dec.Decode(&out), stdout.String())
+	assert.False(t, dec.More(), "stdout holds one JSON object: %s", stdout)
 	assert.Len(t, out, 2, "stdout is one object with taskDefinition and taskRunRequest: %s", stdout)
 	require.Contains(t, out, "taskRunRequest")
-	return out["taskDefinition"], out["taskRunRequest"], errOut.String()
+	def, _ := out["taskDefinition"].(map[string]any)
+	return def, out["taskRunRequest"].(map[string]any), errOut.String()
+}
+
+// previewFails runs `starter preview args...`, expects it to fail, and
+// returns stdout and stderr.
+func previewFails(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
+	c, out, errOut := testCLI(nil)
+	assert.Equal(t, 1, cliMain(append([]string{"preview"}, args...), c), errOut.String())
+	return out.String(), errOut.String()
 }
 
 // inputFile writes a job configuration for --input.
 func inputFile(t *testing.T, job string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "job.json")
-	require.NoError(t, os.WriteFile(p, []byte(job), 0o644))
+	return writeFile(t, "job.json", job)
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
 }
 
+// path walks v along object keys (string) and array indexes (int).
 func path(t *testing.T, v any, keys ...any) any {
 	t.Helper()
 	for _, k := range keys {
@@ -48,35 +74,85 @@ func path(t *testing.T, v any, keys ...any) any {
 	return v
 }
 
-func TestPreviewCPUAndMemoryAlsoSentAsOverrides(t *testing.T) {
-	_, run, _ := preview(t, "--image", "busybox", "--cpu", "512", "--memory", "1024")
-	assert.Equal(t, "512", path(t, run, "overrides", "cpu"), "task-level override as a string")
-	assert.Equal(t, "1024", path(t, run, "overrides", "memory"))
-	assert.EqualValues(t, 512, path(t, run, "overrides", "containerOverrides", 0, "cpu"), "container override as an integer")
-	assert.EqualValues(t, 1024, path(t, run, "overrides", "containerOverrides", 0, "memory"))
-
-	_, run, _ = preview(t, "--image", "busybox")
-	overrides, _ := run["overrides"].(map[string]any)
-	assert.NotContains(t, overrides, "cpu", "defaults the job did not give are not overrides")
-	assert.NotContains(t, overrides, "memory")
+// object returns the object at keys of v, or nil when there is none.
+func object(v any, keys ...string) map[string]any {
+	for _, k := range keys {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	m, _ := v.(map[string]any)
+	return m
 }
 
-func TestPreviewEC2KeepsCompatibilitiesAndNetworkMode(t *testing.T) {
-	def, run, _ := preview(t, "--image", "busybox", "--launch-type", "EC2")
+// warnings returns the warning lines of stderr.
+func warnings(stderr string) []string {
+	var out []string
+	for line := range strings.SplitSeq(strings.TrimSpace(stderr), "\n") {
+		if w, ok := strings.CutPrefix(line, "starter: warning: "); ok {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func TestPreviewCPUAndMemoryTheJobGivesAreAlsoOverrides(t *testing.T) {
+	def, run, _ := preview(t, "--image", "busybox", "--cpu", "512", "--memory", "1024")
+	assert.Equal(t, "512", path(t, def, "cpu"))
+	assert.Equal(t, "1024", path(t, def, "memory"))
+	assert.Equal(t, "512", path(t, run, "overrides", "cpu"), "task-level override: a string")
+	assert.Equal(t, "1024", path(t, run, "overrides", "memory"))
+	co := path(t, run, "overrides", "containerOverrides", 0)
+	assert.Equal(t, "main", path(t, co, "name"), "on the orchestrated container")
+	assert.Equal(t, json.Number("512"), path(t, co, "cpu"), "container override: an integer")
+	assert.Equal(t, json.Number("1024"), path(t, co, "memory"))
+}
+
+func TestPreviewDefaultsTheJobDidNotGiveAreNeverOverrides(t *testing.T) {
+	def, run, _ := preview(t, "--image", "busybox")
+	assert.Equal(t, "1024", path(t, def, "cpu"), "the definition gets the default cpu")
+	assert.Equal(t, "2048", path(t, def, "memory"), "and memory")
+	assert.NotContains(t, run, "overrides", "nothing to override: no overrides at all")
+
+	_, run, _ = preview(t, "--image", "busybox", "--cpu", "256")
+	overrides := object(run, "overrides")
+	assert.Equal(t, "256", overrides["cpu"])
+	assert.NotContains(t, overrides, "memory", "memory was not given")
+	co := path(t, run, "overrides", "containerOverrides", 0).(map[string]any)
+	assert.Equal(t, json.Number("256"), co["cpu"])
+	assert.NotContains(t, co, "memory")
+
+	_, run, _ = preview(t, "--image", "busybox", "--memory", "4096", "--env", "A=1")
+	overrides = object(run, "overrides")
+	assert.Equal(t, "4096", overrides["memory"])
+	assert.NotContains(t, overrides, "cpu", "cpu was not given")
+	assert.NotContains(t, path(t, run, "overrides", "containerOverrides", 0), "cpu")
+}
+
+func TestPreviewEC2AddsNoFargateAndForcesNoNetworkMode(t *testing.T) {
+	def, run, _ := preview(t, "--image", "busybox", "--launch-type", "EC2", "--memory", "300")
 	assert.Equal(t, "EC2", run["launchType"])
-	assertNoFargate(t, def)
+	assert.NotContains(t, def, "requiresCompatibilities", "nothing added for EC2")
 	assert.NotContains(t, def, "networkMode", "no network mode forced")
+	assert.NotContains(t, run, "networkConfiguration", "no awsvpc network for the default bridge mode")
+	assert.Equal(t, json.Number("300"), path(t, run, "overrides", "containerOverrides", 0, "memory"))
 
 	def, _, _ = preview(t, "--launch-type", "EC2", "--input", inputFile(t,
-		`{"image": "busybox", "taskDefinition": {"networkMode": "bridge", "requiresCompatibilities": ["EC2"]}}`))
-	assert.Equal(t, "bridge", def["networkMode"], "the base definition's network mode is kept")
-	assert.Equal(t, []any{"EC2"}, def["requiresCompatibilities"])
+		`{"image": "busybox", "taskDefinition": {"networkMode": "host", "requiresCompatibilities": ["EC2", "EXTERNAL"]}}`))
+	assert.Equal(t, "host", def["networkMode"], "the base definition's network mode is kept")
+	assert.Equal(t, []any{"EC2", "EXTERNAL"}, def["requiresCompatibilities"], "the base definition's compatibilities are kept")
 }
 
-func TestPreviewNullLaunchTypeUsesClusterDefault(t *testing.T) {
-	def, run, _ := preview(t, "--input", inputFile(t, `{"image": "busybox", "launchType": null}`))
-	assert.NotContains(t, run, "launchType")
+func TestPreviewNullLaunchTypeLeavesItToTheCluster(t *testing.T) {
+	def, run, stderr := preview(t, "--input", inputFile(t, `{"image": "busybox", "launchType": null}`))
+	assert.NotContains(t, run, "launchType", "the cluster's default capacity provider strategy applies")
+	assert.NotContains(t, run, "capacityProviderStrategy")
 	assertNoFargate(t, def)
+	assert.NotContains(t, def, "networkMode", "no network mode forced")
+	assert.Empty(t, warnings(stderr))
+
+	// null in --input, the flag on top: the flag wins.
+	_, run, _ = preview(t, "--launch-type", "EC2", "--input", inputFile(t, `{"image": "busybox", "launchType": null}`))
+	assert.Equal(t, "EC2", run["launchType"])
 }
 
 func assertNoFargate(t *testing.T, def map[string]any) {
@@ -86,49 +162,90 @@ func assertNoFargate(t *testing.T, def map[string]any) {
 	}
 }
 
-func TestPreviewRefusesDefinitionWithoutEssentialContainer(t *testing.T) {
-	c, _, stderr := testCLI(nil)
-	code := cliMain([]string{"preview", "--input", inputFile(t, `{"image": "busybox", "taskDefinition": {"containerDefinitions": [
-		{"name": "main", "essential": false}, {"name": "sidecar", "image": "envoy", "essential": false}]}}`)}, c)
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr.String(), "invalid job configuration")
-	assert.Contains(t, stderr.String(), "essential")
+func TestPreviewRefusesADefinitionWithoutAnEssentialContainer(t *testing.T) {
+	stdout, stderr := previewFails(t, "--input", inputFile(t, `{"image": "busybox", "taskDefinition": {"containerDefinitions": [
+		{"name": "main", "essential": false}, {"name": "sidecar", "image": "envoy", "essential": false}]}}`))
+	assert.Empty(t, stdout, "no request bodies for a refused job")
+	assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+	assert.True(t, strings.HasPrefix(stderr, "starter preview: invalid job configuration: "), stderr)
+	assert.Contains(t, stderr, "essential", "the message names the field")
+
+	// A container without essential counts as essential.
+	def, _, _ := preview(t, "--input", inputFile(t, `{"image": "busybox", "taskDefinition": {"containerDefinitions": [
+		{"name": "main"}, {"name": "sidecar", "image": "envoy", "essential": false}]}}`))
+	assert.Len(t, path(t, def, "containerDefinitions"), 2)
 }
 
-func TestPreviewKeepsBaseDefinitionContainers(t *testing.T) {
+func TestPreviewKeepsTheBaseDefinitionsContainers(t *testing.T) {
 	def, _, _ := preview(t, "--input", inputFile(t, `{"image": "app:2", "containerName": "app", "taskDefinition": {"containerDefinitions": [
 		{"name": "init", "image": "init:1", "essential": false},
-		{"name": "app", "image": "app:1", "secrets": [{"name": "TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/t"}]},
-		{"name": "sidecar", "image": "envoy", "essential": true}]}}`))
+		{"name": "app", "image": "app:1", "secrets": [
+			{"name": "TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/t"},
+			{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:1:secret:db"}]},
+		{"name": "sidecar", "image": "envoy", "essential": true, "secrets": [{"name": "CERT", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/c"}]}]}}`))
 	containers := path(t, def, "containerDefinitions").([]any)
 	require.Len(t, containers, 3)
 	var names []any
 	for _, c := range containers {
-		names = append(names, c.(map[string]any)["name"])
+		names = append(names, path(t, c, "name"))
 	}
-	assert.Equal(t, []any{"init", "app", "sidecar"}, names, "extra containers kept, in order")
-	assert.Equal(t, false, path(t, containers[0], "essential"))
-	assert.Equal(t, "app:2", path(t, containers[1], "image"), "the job's image wins")
-	assert.Equal(t, "TOKEN", path(t, containers[1], "secrets", 0, "name"), "secrets kept")
+	assert.Equal(t, []any{"init", "app", "sidecar"}, names, "extra containers kept, in their order")
+	assert.Equal(t, false, path(t, containers[0], "essential"), "essential flags kept")
 	assert.Equal(t, true, path(t, containers[2], "essential"))
+	assert.Equal(t, "init:1", path(t, containers[0], "image"), "other containers' images kept")
+	assert.Equal(t, "app:2", path(t, containers[1], "image"), "the job's image wins on the orchestrated container")
+	assert.Equal(t, []any{
+		map[string]any{"name": "TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/t"},
+		map[string]any{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:1:secret:db"},
+	}, path(t, containers[1], "secrets"), "secrets kept as given, in order")
+	assert.Equal(t, "CERT", path(t, containers[2], "secrets", 0, "name"))
 }
 
-func TestPreviewWarnings(t *testing.T) {
-	_, run, stderr := preview(t, "--task-definition-arn", "arn:aws:ecs:us-east-1:1:task-definition/etl:3",
-		"--family", "ignored", "--cpu", "256")
-	assert.Equal(t, "arn:aws:ecs:us-east-1:1:task-definition/etl:3", run["taskDefinition"])
-	assert.Regexp(t, `starter: warning: .*ignored.*family`, stderr, "names the definition fields the job set")
-	assert.NotRegexp(t, `ignored.*memory`, stderr, "only fields the job set")
+func TestPreviewWarnsOfTheFieldsATaskDefinitionArnIgnores(t *testing.T) {
+	const arn = "arn:aws:ecs:us-east-1:1:task-definition/etl:3"
+	defaults := writeFile(t, "defaults.json", `{"executionRoleArn": "arn:aws:iam::1:role/exec", "cloudwatchLogsPrefix": "team"}`)
+	def, run, stderr := preview(t, "--task-definition-arn", arn, "--job-defaults", defaults,
+		"--image", "busybox", "--family", "etl", "--cpu", "256", "--env", "MODE=x")
+	assert.Nil(t, def, "no definition is registered")
+	assert.Equal(t, arn, run["taskDefinition"])
+	assert.Contains(t, warnings(stderr),
+		"taskDefinitionArn is set, so these fields, which shape a task definition, are ignored: image, family",
+		"only the fields the job set: not the worker's defaults, not the run-time overrides")
+	assert.Equal(t, "256", path(t, run, "overrides", "cpu"), "cpu still applies, as an override")
+	assert.Equal(t, "MODE", path(t, run, "overrides", "containerOverrides", 0, "environment", 0, "name"))
 
-	_, run, stderr = preview(t, "--launch-type", "FARGATE", "--input", inputFile(t,
-		`{"image": "busybox", "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]}`))
+	_, _, stderr = preview(t, "--task-definition-arn", arn, "--cpu", "256")
+	for _, w := range warnings(stderr) {
+		assert.NotContains(t, w, "are ignored", "the job set no definition field")
+	}
+
+	_, _, stderr = preview(t, "--input", inputFile(t, `{"taskDefinitionArn": "`+arn+`", "taskDefinition": {"cpu": "256"}}`))
+	assert.Contains(t, strings.Join(warnings(stderr), "\n"), "taskDefinition is ignored")
+}
+
+func TestPreviewWarnsWhenCapacityProvidersDropTheLaunchType(t *testing.T) {
+	job := `{"image": "busybox", "capacityProviderStrategy": [{"capacityProvider": "spot-pool", "weight": 1}]}`
+	_, run, stderr := preview(t, "--launch-type", "EC2", "--input", inputFile(t, job))
 	assert.NotContains(t, run, "launchType")
-	assert.Contains(t, stderr, "launchType", "a warning says launchType was dropped")
+	assert.Equal(t, "spot-pool", path(t, run, "capacityProviderStrategy", 0, "capacityProvider"))
+	assert.Contains(t, warnings(stderr), "launchType EC2 is not sent: capacityProviderStrategy is set, and ECS accepts only one of them")
+
+	_, run, stderr = preview(t, "--input", inputFile(t, job))
+	assert.NotContains(t, run, "launchType")
+	assert.Empty(t, warnings(stderr), "no launch type was asked for: nothing dropped, no warning")
 }
 
 func TestPreviewFargateSpot(t *testing.T) {
 	_, run, _ := preview(t, "--image", "busybox", "--launch-type", "FARGATE_SPOT")
 	assert.NotContains(t, run, "launchType")
 	assert.Equal(t, "FARGATE_SPOT", path(t, run, "capacityProviderStrategy", 0, "capacityProvider"))
-	assert.EqualValues(t, 1, path(t, run, "capacityProviderStrategy", 0, "weight"))
+	assert.Equal(t, json.Number("1"), path(t, run, "capacityProviderStrategy", 0, "weight"))
+}
+
+func TestPreviewPrintsPlaceholdersUnescaped(t *testing.T) {
+	c, stdout, stderr := testCLI(nil)
+	require.Equal(t, 0, cliMain([]string{"preview", "--image", "busybox"}, c), stderr.String())
+	assert.Contains(t, stdout.String(), `"taskDefinition": "<registered at runtime>"`)
+	assert.Contains(t, stdout.String(), `"<loaded from the default VPC at runtime>"`)
+	assert.NotContains(t, stdout.String(), `\u003c`, "no HTML escaping of < and >")
 }
