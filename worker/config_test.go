@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,4 +155,32 @@ func TestClientURL(t *testing.T) {
 	assert.Equal(t, "http://127.0.0.1:4599", clientURL("http://0.0.0.0:4599"))
 	assert.Equal(t, "http://127.0.0.1:4599", clientURL("http://[::]:4599"))
 	assert.Equal(t, "http://127.0.0.1:4599", clientURL("http://127.0.0.1:4599"))
+}
+
+func TestLocalECSAddressInUseIsAOneLineErrorAndExit1(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	vars := map[string]string{"AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull}
+	for k, v := range vars {
+		t.Setenv(k, v)
+	}
+
+	var stderr bytes.Buffer
+	code := cliMain(context.Background(), []string{"--local-ecs=" + taken.Addr().String(), "--address=127.0.0.1:1"}, env(vars), &stderr)
+	assert.Equal(t, 1, code)
+	assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "one line, no stack trace: %q", stderr.String())
+	assert.True(t, strings.HasPrefix(stderr.String(), "worker: --local-ecs: "), stderr.String())
+	assert.Contains(t, stderr.String(), taken.Addr().String(), "names the address")
+	assert.Contains(t, stderr.String(), "address already in use")
+}
+
+func TestCLIMainExitStatus(t *testing.T) {
+	var stderr bytes.Buffer
+	assert.Equal(t, 2, cliMain(context.Background(), []string{"--log-format=xml"}, env(nil), &stderr))
+	assert.Equal(t, "worker: --log-format: want json or text, got \"xml\" (see --help)\n", stderr.String())
+
+	stderr.Reset()
+	assert.Equal(t, 0, cliMain(context.Background(), []string{"--help"}, env(nil), &stderr))
+	assert.Contains(t, stderr.String(), "Usage: worker")
 }

@@ -20,16 +20,25 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stderr)
+	code := cliMain(ctx, os.Args[1:], os.LookupEnv, os.Stderr)
 	stop()
+	os.Exit(code)
+}
+
+// cliMain runs the worker until ctx ends and returns the process's exit
+// status: 0 after a clean stop or --help; 2 for a usage error and 1 for
+// any other failure, each reported in one line on stderr.
+func cliMain(ctx context.Context, args []string, lookup func(string) (string, bool), stderr io.Writer) int {
+	err := run(ctx, args, lookup, stderr)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
 	case errors.As(err, new(usageError)):
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(2)
+		fmt.Fprintln(stderr, "worker:", err)
+		return 2
 	default:
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "worker:", err)
+		return 1
 	}
 }
 
