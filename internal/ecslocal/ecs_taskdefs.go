@@ -33,6 +33,9 @@ func (s *Server) registerTaskDefinition(in *ecs.RegisterTaskDefinitionInput) (*e
 	if err := validateTaskDefinition(in); err != nil {
 		return nil, err
 	}
+	if s.faults.takeRegisterConflict() {
+		return nil, clientException("Too many concurrent attempts to create a new revision of the specified family.")
+	}
 	containers := slices.Clone(in.ContainerDefinitions)
 	for i := range containers {
 		if containers[i].Essential == nil {

@@ -28,6 +28,7 @@ type Faults struct {
 	runTaskFailures int
 	runTaskReason   string
 	describeMissing int
+	registerBusy    int
 	hold            time.Duration
 }
 
@@ -106,6 +107,16 @@ func (f *Faults) RunTaskFailures(n int, reason string) {
 	f.runTaskFailures, f.runTaskReason = n, reason
 }
 
+// RegisterConflicts makes the next n RegisterTaskDefinition calls register
+// nothing and fail with the ClientException ECS answers while other
+// revisions of the family are being created: "Too many concurrent attempts
+// to create a new revision of the specified family." (HTTP 400).
+func (f *Faults) RegisterConflicts(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.registerBusy = n
+}
+
 // DescribeTasksMissing makes the next n DescribeTasks calls report every
 // task as a failure with reason MISSING, as ECS's eventual consistency can
 // right after RunTask.
@@ -147,6 +158,7 @@ func (f *Faults) Reset() {
 	clear(f.serverErrors)
 	clear(f.lost)
 	f.runTaskFailures, f.runTaskReason, f.describeMissing, f.hold = 0, "", 0, 0
+	f.registerBusy = 0
 	f.mu.Unlock()
 	f.s.logs.SetDeliveryDelay(0)
 }
@@ -210,6 +222,18 @@ func (f *Faults) takeRunTaskFailure() (reason string, ok bool) {
 		return f.runTaskReason, true
 	}
 	return "", false
+}
+
+// takeRegisterConflict reports whether a RegisterTaskDefinition call must
+// fail as if another revision of the family were being created.
+func (f *Faults) takeRegisterConflict() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.registerBusy > 0 {
+		f.registerBusy--
+		return true
+	}
+	return false
 }
 
 // takeDescribeMissing reports whether a DescribeTasks call must answer
