@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -37,7 +38,13 @@ func runMain(m *testing.M) (code int) {
 	}
 	temporalBin, err := temporalCLI(root)
 	if err != nil {
-		skipReason = "cannot build the Temporal CLI from tools/go.mod: " + err.Error()
+		reason := "cannot build the Temporal CLI from tools/go.mod: " + err.Error()
+		if underCI(os.LookupEnv) {
+			// A skipped suite would pass unnoticed: under CI it is a failure.
+			fmt.Fprintln(os.Stderr, "e2e: failing (CI is set, so no skip):", reason)
+			return 1
+		}
+		skipReason = reason
 		fmt.Fprintln(os.Stderr, "e2e: skipping:", skipReason)
 		return m.Run()
 	}
@@ -68,6 +75,14 @@ func runMain(m *testing.M) (code int) {
 	}
 	h = env
 	return m.Run()
+}
+
+// underCI reports whether the tests run under continuous integration: the
+// CI variable, which CI services set to true, holds a true boolean.
+func underCI(lookup func(string) (string, bool)) bool {
+	v, _ := lookup("CI")
+	ci, _ := strconv.ParseBool(v)
+	return ci
 }
 
 // need skips t when the environment could not be set up.
