@@ -61,12 +61,6 @@ type run struct {
 	deregistered bool
 }
 
-// pendingWait is a wait activity still in flight.
-type pendingWait struct {
-	fut    workflow.Future
-	cancel workflow.CancelFunc
-}
-
 func (r *run) query() (Status, error) { return r.status.clone(), nil }
 
 func (r *run) execute(jobConfig json.RawMessage) (*activities.TaskResult, error) {
@@ -212,109 +206,6 @@ func (r *run) endBeforeTask(err error) error {
 		return temporal.NewCanceledError()
 	}
 	return err
-}
-
-// abort stops the task after a cancellation (cause nil) or a failure
-// (cause), waits a bounded time until it is STOPPED, deregisters when
-// configured, and returns the workflow's outcome. inflight is a
-// WaitForTaskFinish still running, which then observes the stop; without
-// one, a fresh bounded wait does, streaming logs only when stream is set
-// (no earlier wait streamed any).
-func (r *run) abort(inflight *pendingWait, cause error, stream bool) (*activities.TaskResult, error) {
-	reason := "workflow cancelled"
-	if cause != nil {
-		reason = "workflow failed"
-		r.logger.Error("Stopping the task of a failing workflow", "TaskArn", r.task.TaskArn, "Error", cause)
-	}
-	r.setPhase(PhaseStopping)
-	var res *activities.TaskResult
-	stopErr := r.stopTask(reason)
-	if stopErr != nil {
-		r.warn("could not stop task "+r.task.TaskArn, stopErr)
-		if inflight != nil {
-			inflight.cancel()
-		}
-	} else {
-		res = r.awaitStopped(inflight, stream)
-	}
-	if res != nil {
-		r.status.setResult(res)
-	}
-	r.deregister()
-	switch {
-	case cause != nil:
-		return nil, cause
-	case stopErr != nil:
-		return nil, temporal.NewNonRetryableApplicationError(
-			"workflow cancelled, but could not stop task "+r.task.TaskArn, ErrStopTaskFailed, stopErr)
-	case res != nil:
-		return nil, temporal.NewCanceledError(res)
-	default:
-		return nil, temporal.NewCanceledError()
-	}
-}
-
-func (r *run) stopTask(reason string) error {
-	ctx := workflow.WithActivityOptions(r.cleanup, stopOptions(r.taskSummary("StopTask")+": "+reason))
-	in := activities.StopInput{
-		Region:     r.job.Region,
-		RoleArn:    r.job.RoleArn,
-		Cluster:    r.job.Cluster,
-		Identifier: r.task.Identifier,
-		Reason:     reason,
-	}
-	return workflow.ExecuteActivity(ctx, a.StopTask, in).Get(ctx, nil)
-}
-
-// awaitStopped waits, for at most stoppedWait, until the stopped task is
-// STOPPED, and returns its result, or nil when it could not tell.
-func (r *run) awaitStopped(inflight *pendingWait, stream bool) *activities.TaskResult {
-	if inflight == nil {
-		ctx := workflow.WithActivityOptions(r.cleanup, stoppedWaitOptions(r.job, r.taskSummary("WaitForTaskFinish")+" after StopTask"))
-		var res activities.TaskResult
-		if err := workflow.ExecuteActivity(ctx, a.WaitForTaskFinish, r.waitInput(stream)).Get(ctx, &res); err != nil {
-			r.warn("could not confirm that task "+r.task.TaskArn+" stopped", err)
-			return nil
-		}
-		return &res
-	}
-	timerCtx, cancelTimer := workflow.WithCancel(r.cleanup)
-	defer cancelTimer()
-	defer inflight.cancel()
-	timer := workflow.NewTimerWithOptions(timerCtx, stoppedWait, workflow.TimerOptions{Summary: "wait for the stopped task"})
-	var res *activities.TaskResult
-	sel := workflow.NewSelector(r.cleanup)
-	sel.AddFuture(inflight.fut, func(f workflow.Future) {
-		var out activities.TaskResult
-		if err := f.Get(r.cleanup, &out); err != nil {
-			r.warn("could not confirm that task "+r.task.TaskArn+" stopped", err)
-			return
-		}
-		res = &out
-	})
-	sel.AddFuture(timer, func(workflow.Future) {
-		r.warn("could not confirm that task "+r.task.TaskArn+" stopped",
-			fmt.Errorf("still not STOPPED %s after StopTask", stoppedWait))
-	})
-	sel.Select(r.cleanup)
-	return res
-}
-
-// deregister deregisters the task definition once, when the job asks to
-// and this run registered it. A failure is a warning: the job's outcome
-// stands.
-func (r *run) deregister() {
-	if r.deregistered || r.job == nil || !r.job.AutoDeregister || r.reg == nil || !r.reg.Registered {
-		return
-	}
-	r.deregistered = true
-	r.setPhase(PhaseDeregistering)
-	ctx := workflow.WithActivityOptions(r.cleanup,
-		deregisterOptions("DeregisterTaskDefinition "+shortArn(r.reg.TaskDefinitionArn)))
-	in := activities.DeregisterInput{Region: r.job.Region, RoleArn: r.job.RoleArn, TaskDefinitionArn: r.reg.TaskDefinitionArn}
-	if err := workflow.ExecuteActivity(ctx, a.DeregisterTaskDefinition, in).Get(ctx, nil); err != nil {
-		r.warn("could not deregister task definition "+r.reg.TaskDefinitionArn, err)
-	}
 }
 
 func (r *run) waitInput(stream bool) activities.WaitInput {
