@@ -118,19 +118,26 @@ func (p *process) signal(sig syscall.Signal) {
 	_ = syscall.Kill(-p.pgid, sig)
 }
 
-// wait waits for the main process to exit, kills what is left of its
-// process group (as stopping a container does), waits for its output to
-// be delivered, and returns its exit code as Docker reports it: 128+N for
-// a process killed by signal N.
-func (p *process) wait() int {
+// waitExit waits for the main process to exit, kills what is left of its
+// process group (as stopping a container does) and returns its exit code
+// as Docker reports it: 128+N for a process killed by signal N. Its output
+// may still be in flight: drain waits for it.
+func (p *process) waitExit() int {
 	_ = p.cmd.Wait()
 	p.signal(syscall.SIGKILL)
-	if p.logR != nil {
-		_ = p.logR.SetReadDeadline(time.Now().Add(logDrainTimeout))
-		<-p.logDone
-		_ = p.logR.Close()
-	}
 	return exitCode(p.cmd.ProcessState)
+}
+
+// drain waits, after waitExit, until all of the container's output has
+// been delivered to its sink (at most logDrainTimeout longer, in case a
+// process that left the process group holds the pipe open).
+func (p *process) drain() {
+	if p.logR == nil {
+		return
+	}
+	_ = p.logR.SetReadDeadline(time.Now().Add(logDrainTimeout))
+	<-p.logDone
+	_ = p.logR.Close()
 }
 
 func exitCode(ps *os.ProcessState) int {

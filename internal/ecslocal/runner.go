@@ -2,6 +2,7 @@ package ecslocal
 
 import (
 	"errors"
+	"sync"
 	"syscall"
 	"time"
 
@@ -13,9 +14,11 @@ import (
 const cannotStartPrefix = "CannotStartContainerError: Error response from daemon: failed to create task for container: unable to start container process: "
 
 // runLifecycle takes a task from PROVISIONING to STOPPED: it waits out a
-// provisioning hold, sets up logging, starts every container's process,
-// supervises them until the task stops and records how it stopped. It runs
-// in its own goroutine, counted in tasksWG.
+// provisioning hold, sets up logging and starts every container's process
+// (PENDING), supervises them (RUNNING) until the task stops, lets the
+// other containers stop and their output drain (DEPROVISIONING, from the
+// stop request on) and records how it stopped (STOPPED). It runs in its
+// own goroutine, counted in tasksWG.
 func (s *Server) runLifecycle(t *task) {
 	defer s.tasksWG.Done()
 	if !s.provision(t) {
@@ -28,16 +31,19 @@ func (s *Server) runLifecycle(t *task) {
 		return
 	}
 	s.mu.Lock()
-	now := time.Now()
-	t.t.LastStatus = ptr(statusRunning)
-	t.t.StartedAt = ptr(now)
-	for i := range t.t.Containers {
-		t.t.Containers[i].LastStatus = ptr(statusRunning)
+	// A stop requested while the containers were starting has already
+	// moved the task on to DEPROVISIONING: it never reports RUNNING.
+	running := !t.stopping
+	if running {
+		t.t.LastStatus = ptr(statusRunning)
+		t.t.StartedAt = ptr(time.Now())
+		setAttachmentStatus(&t.t, "ATTACHED")
+		t.t.Version++
 	}
-	setAttachmentStatus(&t.t, "ATTACHED")
-	t.t.Version++
 	s.mu.Unlock()
-	s.log.Info("task running", "task", str(t.t.TaskArn), "family", t.family)
+	if running {
+		s.log.Info("task running", "task", str(t.t.TaskArn), "family", t.family)
+	}
 
 	s.supervise(t, procs)
 	s.finish(t)
@@ -77,7 +83,8 @@ func (s *Server) provision(t *task) bool {
 }
 
 // startContainers sets up every container's logging, then starts their
-// processes. On error it returns the processes already started.
+// processes, marking each container RUNNING as its process starts. On
+// error it returns the processes already started.
 func (s *Server) startContainers(t *task) ([]*process, error) {
 	sinks := make([]func(string), len(t.specs))
 	for i := range t.specs {
@@ -94,6 +101,10 @@ func (s *Server) startContainers(t *task) ([]*process, error) {
 			return procs, startError{container: i, reason: cannotStartPrefix + err.Error() + ": unknown"}
 		}
 		procs = append(procs, p)
+		s.mu.Lock()
+		t.t.Containers[i].LastStatus = ptr(statusRunning)
+		t.t.Version++
+		s.mu.Unlock()
 	}
 	return procs, nil
 }
@@ -113,7 +124,8 @@ func (s *Server) failToStart(t *task, started []*process, err error) {
 	codes := make([]int, len(started))
 	for i, p := range started {
 		p.signal(syscall.SIGKILL)
-		codes[i] = p.wait()
+		codes[i] = p.waitExit()
+		p.drain()
 	}
 	se := startError{container: -1, reason: err.Error()}
 	errors.As(err, &se)
@@ -135,14 +147,18 @@ type exitEvent struct {
 	code  int
 }
 
-// supervise waits for every container process to exit. An essential
-// container's exit stops the task; a stop request (StopTask, a fault,
-// Close) sends SIGTERM to every process group and SIGKILL after the stop
-// timeout.
+// supervise waits for every container process to exit and for all of
+// their output to be delivered. An essential container's exit stops the
+// task; a stop request (StopTask, a fault, Close) sends SIGTERM to every
+// process group and SIGKILL after the stop timeout.
 func (s *Server) supervise(t *task, procs []*process) {
 	exits := make(chan exitEvent, len(procs))
+	var drained sync.WaitGroup
 	for i, p := range procs {
-		go func() { exits <- exitEvent{index: i, code: p.wait()} }()
+		drained.Go(func() {
+			exits <- exitEvent{index: i, code: p.waitExit()}
+			p.drain()
+		})
 	}
 	stopCh, closeCh := t.stopCh, s.closeCh
 	for alive := len(procs); alive > 0; {
@@ -162,6 +178,9 @@ func (s *Server) supervise(t *task, procs []*process) {
 			if p.spec.essential {
 				s.requestStopLocked(t, types.TaskStopCodeEssentialContainerExited, reasonEssentialExited)
 			}
+			if alive == 0 {
+				t.t.ExecutionStoppedAt = ptr(time.Now())
+			}
 			s.mu.Unlock()
 		case <-stopCh:
 			stopCh = nil
@@ -174,6 +193,7 @@ func (s *Server) supervise(t *task, procs []*process) {
 			s.terminate(procs, closeGrace)
 		}
 	}
+	drained.Wait()
 }
 
 // terminate sends SIGTERM to every live container's process group (once)
@@ -208,12 +228,14 @@ func (s *Server) terminate(procs []*process, limit time.Duration) {
 }
 
 // requestStopLocked marks the task as stopping with the given stop code and
-// reason and wakes its runner; the first request wins.
+// reason, moves it to DEPROVISIONING (its containers stop and their output
+// drains from now on) and wakes its runner; the first request wins.
 func (s *Server) requestStopLocked(t *task, code types.TaskStopCode, reason string) {
 	if t.stopping {
 		return
 	}
 	t.stopping = true
+	t.t.LastStatus = ptr(statusDeprovisioning)
 	t.t.DesiredStatus = ptr(statusStopped)
 	t.t.StopCode = code
 	t.t.StoppedReason = ptr(reason)
@@ -222,24 +244,21 @@ func (s *Server) requestStopLocked(t *task, code types.TaskStopCode, reason stri
 	close(t.stopCh)
 }
 
-// finish moves a task whose processes are all gone, and whose output is
-// all delivered, through DEPROVISIONING to STOPPED.
+// finish moves a task that is stopping, whose processes are all gone and
+// whose output is all delivered, from DEPROVISIONING to STOPPED.
 func (s *Server) finish(t *task) {
-	s.mu.Lock()
-	t.t.LastStatus = ptr(statusDeprovisioning)
-	setAttachmentStatus(&t.t, "DELETED")
-	t.t.Version++
-	s.mu.Unlock()
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
 	for i := range t.t.Containers {
 		t.t.Containers[i].LastStatus = ptr(statusStopped)
 	}
+	setAttachmentStatus(&t.t, "DELETED")
 	t.t.LastStatus = ptr(statusStopped)
 	t.t.StoppedAt = ptr(now)
-	t.t.ExecutionStoppedAt = ptr(now)
+	if t.t.ExecutionStoppedAt == nil {
+		t.t.ExecutionStoppedAt = ptr(now)
+	}
 	t.t.Version++
 	s.log.Info("task stopped", "task", str(t.t.TaskArn), "stopCode", string(t.t.StopCode), "reason", str(t.t.StoppedReason))
 }
