@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -51,7 +52,14 @@ type fakeECS struct {
 	missing          map[string]int
 	describeTasksErr error
 	stopErr          error
+	listErr          error
 	deregisterErr    error
+	// listPageSize is the most ARNs one ListTasks page holds (default 100).
+	listPageSize int
+	// listGhosts are listed by ListTasks although ECS no longer knows them.
+	listGhosts []string
+	// stopErrs fails StopTask of these tasks.
+	stopErrs map[string]error
 
 	// Observations.
 	registerCalls      int
@@ -193,7 +201,7 @@ func (f *fakeECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ec
 	t := &types.Task{
 		TaskArn: aws.String(arn), ClusterArn: aws.String(testCluster), TaskDefinitionArn: in.TaskDefinition,
 		LastStatus: aws.String("PROVISIONING"), DesiredStatus: aws.String("RUNNING"),
-		Containers: []types.Container{{Name: aws.String("main")}},
+		Containers: []types.Container{{Name: aws.String("main")}}, StartedBy: in.StartedBy,
 	}
 	f.tasks[arn] = t
 	f.tokens[token] = arn
@@ -237,6 +245,9 @@ func (f *fakeECS) StopTask(_ context.Context, in *ecs.StopTaskInput, _ ...func(*
 		return nil, f.stopErr
 	}
 	arn := aws.ToString(in.Task)
+	if err := f.stopErrs[arn]; err != nil {
+		return nil, err
+	}
 	t, ok := f.tasks[arn]
 	if !ok {
 		return nil, &types.InvalidParameterException{Message: aws.String("The referenced task was not found.")}
@@ -245,6 +256,49 @@ func (f *fakeECS) StopTask(_ context.Context, in *ecs.StopTaskInput, _ ...func(*
 	t.LastStatus, t.DesiredStatus = aws.String("STOPPED"), aws.String("STOPPED")
 	t.StopCode, t.StoppedReason = types.TaskStopCodeUserInitiated, in.Reason
 	return &ecs.StopTaskOutput{Task: t}, nil
+}
+
+func (f *fakeECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.listErr != nil {
+		return nil, f.listErr
+	}
+	desired := string(in.DesiredStatus)
+	if desired == "" {
+		desired = "RUNNING"
+	}
+	var arns []string
+	for arn, t := range f.tasks {
+		if in.StartedBy != nil && aws.ToString(t.StartedBy) != *in.StartedBy {
+			continue
+		}
+		if desiredStatus(t) != desired {
+			continue
+		}
+		arns = append(arns, arn)
+	}
+	arns = append(arns, f.listGhosts...)
+	slices.Sort(arns)
+	start := 0
+	if tok := aws.ToString(in.NextToken); tok != "" {
+		start, _ = strconv.Atoi(tok)
+	}
+	size := cmp.Or(f.listPageSize, 100)
+	end := min(start+size, len(arns))
+	out := &ecs.ListTasksOutput{TaskArns: arns[start:end]}
+	if end < len(arns) {
+		out.NextToken = aws.String(strconv.Itoa(end))
+	}
+	return out, nil
+}
+
+// desiredStatus is the task's desired status, STOPPED once it stopped.
+func desiredStatus(t *types.Task) string {
+	if aws.ToString(t.LastStatus) == "STOPPED" {
+		return "STOPPED"
+	}
+	return cmp.Or(aws.ToString(t.DesiredStatus), "RUNNING")
 }
 
 // addTask adds a task in the given status, as if started by RunTask.

@@ -74,13 +74,19 @@ func (l *local) env() *testEnv {
 // start prepares, registers and runs raw, and returns the task.
 func (l *local) start(raw, token string) (TaskRef, *job.Prepared) {
 	l.t.Helper()
+	return l.startBy(raw, token, "test")
+}
+
+// startBy is start with the task's startedBy.
+func (l *local) startBy(raw, token, startedBy string) (TaskRef, *job.Prepared) {
+	l.t.Helper()
 	env := l.env()
 	var p job.Prepared
 	require.NoError(l.t, env.run(&p, l.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(raw)}))
 	var reg RegisterResult
 	require.NoError(l.t, env.run(&reg, l.a.GetOrRegisterTaskDefinition, &p))
 	var ref TaskRef
-	require.NoError(l.t, env.run(&ref, l.a.RunTask, RunTaskInput{Job: &p, TaskDefinitionArn: reg.TaskDefinitionArn, ClientToken: token, StartedBy: "test"}))
+	require.NoError(l.t, env.run(&ref, l.a.RunTask, RunTaskInput{Job: &p, TaskDefinitionArn: reg.TaskDefinitionArn, ClientToken: token, StartedBy: startedBy}))
 	return ref, &p
 }
 
@@ -372,4 +378,31 @@ func TestLocalStopTask(t *testing.T) {
 	requireAppError(t, err, ErrClusterNotFound, true)
 	err = env.run(nil, l.a.StopTask, StopInput{Cluster: "default", Identifier: "other::" + ref.TaskArn})
 	requireAppError(t, err, ErrClusterMismatch, true)
+}
+
+func TestLocalStopTasksStartedBy(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	running, _ := l.startBy(shellJob("sleep 30", ""), "tok-orphan-1", "wf-orphan")
+	require.NoError(t, l.env().run(nil, l.a.WaitForTaskStart, WaitInput{Task: running, PollIntervalSeconds: 0.01, StartTimeoutSeconds: 30}))
+	l.srv.Faults().HoldProvisioning(time.Hour)
+	provisioning, _ := l.startBy(shellJob("sleep 30", ""), "tok-orphan-2", "wf-orphan")
+	other, _ := l.startBy(shellJob("sleep 30", ""), "tok-other", "wf-other")
+
+	var stopped []string
+	require.NoError(t, l.env().run(&stopped, l.a.StopTasksStartedBy, StopStartedByInput{StartedBy: "wf-orphan", Reason: "RunTask gave up"}))
+
+	assert.ElementsMatch(t, []string{running.TaskArn, provisioning.TaskArn}, stopped)
+	for _, ref := range []TaskRef{running, provisioning} {
+		task := l.waitStopped(ref)
+		assert.Equal(t, "RunTask gave up", aws.ToString(task.StoppedReason))
+	}
+	out, err := l.ecs.DescribeTasks(t.Context(), &ecs.DescribeTasksInput{Cluster: aws.String(other.ClusterArn), Tasks: []string{other.TaskArn}})
+	require.NoError(t, err)
+	assert.Equal(t, "RUNNING", aws.ToString(out.Tasks[0].DesiredStatus), "another workflow's task is left alone")
+
+	require.NoError(t, l.env().run(&stopped, l.a.StopTasksStartedBy, StopStartedByInput{StartedBy: "wf-orphan"}))
+	assert.Empty(t, stopped, "nothing left to stop")
+
+	err = l.env().run(nil, l.a.StopTasksStartedBy, StopStartedByInput{Cluster: "nope", StartedBy: "wf-orphan"})
+	requireAppError(t, err, ErrClusterNotFound, true)
 }

@@ -3,11 +3,77 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"go.temporal.io/sdk/temporal"
 )
 
 // StopTasksStartedBy stops every task of the cluster whose startedBy is
-// in.StartedBy and that has not stopped yet, and returns their ARNs.
-// STUB: to be implemented (ListTasks by startedBy, then StopTask each).
+// in.StartedBy and that has not stopped yet, and returns their ARNs. It is
+// the cleanup after a RunTask that gave up without telling which task it
+// started: ListTasks by startedBy with desiredStatus RUNNING (which covers
+// PROVISIONING, PENDING and RUNNING tasks), then StopTask each with the
+// reason. A task that stops or disappears meanwhile counts as stopped. An
+// empty StartedBy is refused (InvalidIdentifier: it would match every
+// task); a cluster that does not exist is a non-retryable ClusterNotFound.
+// When some stops fail, the others are still attempted and the error is
+// retryable: the retried attempt lists only the tasks still running.
 func (a *Activities) StopTasksStartedBy(ctx context.Context, in StopStartedByInput) ([]string, error) {
-	return nil, errors.New("StopTasksStartedBy: not implemented")
+	if in.StartedBy == "" {
+		return nil, temporal.NewNonRetryableApplicationError(
+			"cannot stop tasks by startedBy: startedBy is empty and would match every task", ErrInvalidIdentifier, nil)
+	}
+	cluster := in.Cluster
+	clusterLabel := cluster
+	if clusterLabel == "" {
+		clusterLabel = "default"
+	}
+	notFound := func(err error) error {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("cannot stop the tasks started by %q: cluster %q was not found", in.StartedBy, clusterLabel),
+			ErrClusterNotFound, err)
+	}
+	api := a.clients.get(in.Region, in.RoleArn).ECS
+	list := &ecs.ListTasksInput{StartedBy: aws.String(in.StartedBy), DesiredStatus: types.DesiredStatusRunning}
+	if cluster != "" {
+		list.Cluster = aws.String(cluster)
+	}
+	var arns []string
+	pages := ecs.NewListTasksPaginator(api, list)
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			if isClusterNotFound(err) {
+				return nil, notFound(err)
+			}
+			return nil, wrapAWS(err, "list the tasks started by %q", in.StartedBy)
+		}
+		arns = append(arns, out.TaskArns...)
+	}
+
+	reason := stopReason(in.Reason)
+	var stopped []string
+	var errs []error
+	for _, arn := range arns {
+		err := a.stopOne(ctx, api, cluster, arn, reason)
+		switch {
+		case err == nil:
+			stopped = append(stopped, arn)
+		case isClusterNotFound(err):
+			return nil, notFound(err)
+		default:
+			errs = append(errs, err)
+		}
+		heartbeat(ctx, len(stopped))
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("stop the tasks started by %q (%d of %d stopped): %w", in.StartedBy, len(stopped), len(arns), errors.Join(errs...))
+	}
+	if len(stopped) > 0 {
+		a.logger(ctx).Warn("Stopped ECS tasks left by a RunTask that gave up", "startedBy", in.StartedBy, "taskArns", stopped)
+	}
+	return stopped, nil
 }

@@ -27,29 +27,44 @@ func (a *Activities) StopTask(ctx context.Context, in StopInput) error {
 			fmt.Sprintf("cannot stop task %s: it runs in cluster %q but the job's cluster is %q", taskArn, cluster, in.Cluster),
 			ErrClusterMismatch, nil)
 	}
-	reason := in.Reason
-	if reason == "" {
-		reason = defaultStopReason
-	}
 	api := a.clients.get(in.Region, in.RoleArn).ECS
-	_, err = api.StopTask(ctx, &ecs.StopTaskInput{
-		Cluster: aws.String(cluster),
-		Task:    aws.String(taskArn),
-		Reason:  aws.String(truncate(reason, 255)),
-	})
+	err = a.stopOne(ctx, api, cluster, taskArn, stopReason(in.Reason))
+	if isClusterNotFound(err) {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("cannot stop task %s: cluster %q was not found", taskArn, cluster), ErrClusterNotFound, err)
+	}
+	return err
+}
+
+// stopReason is the reason given, else the default one.
+func stopReason(reason string) string {
+	if reason == "" {
+		return defaultStopReason
+	}
+	return reason
+}
+
+// stopOne stops a task of cluster (empty: the default cluster); a task
+// already stopped or missing is success. A ClusterNotFoundException is
+// returned as is, for the caller to word.
+func (a *Activities) stopOne(ctx context.Context, api ECSAPI, cluster, taskArn, reason string) error {
+	in := &ecs.StopTaskInput{Task: aws.String(taskArn), Reason: aws.String(truncate(reason, 255))}
+	if cluster != "" {
+		in.Cluster = aws.String(cluster)
+	}
+	_, err := api.StopTask(ctx, in)
 	switch {
 	case err == nil:
 		a.logger(ctx).Info("Stopped ECS task", "taskArn", taskArn, "reason", reason)
 		return nil
 	case isClusterNotFound(err):
-		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("cannot stop task %s: cluster %q was not found", taskArn, cluster), ErrClusterNotFound, err)
+		return err
 	}
 	var invalid *types.InvalidParameterException
 	if errors.As(err, &invalid) {
 		// ECS answers InvalidParameterException for a task it no longer
 		// knows; ask it rather than reading the message.
-		gone, derr := taskGone(ctx, api, cluster, taskArn)
+		gone, derr := taskGone(ctx, api, in.Cluster, taskArn)
 		if derr == nil && gone {
 			a.logger(ctx).Info("ECS task already stopped or gone", "taskArn", taskArn)
 			return nil
@@ -59,8 +74,8 @@ func (a *Activities) StopTask(ctx context.Context, in StopInput) error {
 }
 
 // taskGone reports whether ECS describes the task as STOPPED or missing.
-func taskGone(ctx context.Context, api ECSAPI, cluster, taskArn string) (bool, error) {
-	out, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: []string{taskArn}})
+func taskGone(ctx context.Context, api ECSAPI, cluster *string, taskArn string) (bool, error) {
+	out, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: cluster, Tasks: []string{taskArn}})
 	if err != nil {
 		return false, err
 	}
