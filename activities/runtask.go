@@ -149,7 +149,10 @@ func (a *Activities) runWithRetries(ctx context.Context, api ECSAPI, input *ecs.
 			task = &out.Tasks[0]
 			return nil
 		case len(out.Failures) > 0:
+			// ECS answered this token with failures, and would answer it
+			// so again: a retried attempt must go on with the next one.
 			prog.TokenIndex++
+			heartbeat(ctx, prog)
 			err = &runFailure{failure: out.Failures[0]}
 		default:
 			err = errNoTask

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -314,4 +317,34 @@ func TestRunTaskResumesTheTokenInFlight(t *testing.T) {
 	env.SetHeartbeatDetails(runProgress{TokenIndex: 2})
 	require.NoError(t, env.run(nil, a.RunTask, in))
 	assert.Equal(t, "wf-1/run-1-3", aws.ToString(lastRunInput(w.ecs).ClientToken))
+}
+
+func TestRunTaskHeartbeatsTheNextTokenAsSoonAsOneIsAnsweredWithFailures(t *testing.T) {
+	w := newFakeWorld()
+	w.ecs.runFailures = []types.Failure{{Reason: aws.String("RESOURCE:MEMORY")}}
+	a := newTestActivities(t, w, func(o *Options) { o.RunTaskAttempts = 1 })
+	in := runJob(t, w, `{"image":"busybox"}`)
+	first := newTestEnv(t, a)
+	var mu sync.Mutex
+	var last runProgress
+	first.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+		mu.Lock()
+		defer mu.Unlock()
+		assert.NoError(t, d.Get(&last))
+	})
+
+	err := first.run(nil, a.RunTask, in)
+	requireAppError(t, err, ErrRunTaskFailed, false)
+	mu.Lock()
+	assert.Equal(t, runProgress{TokenIndex: 1}, last, "the answered token is never reused")
+	mu.Unlock()
+
+	// The retried attempt starts with the next token.
+	second := newTestEnv(t, a)
+	second.SetHeartbeatDetails(last)
+	require.NoError(t, second.run(nil, a.RunTask, in))
+	assert.Equal(t, "wf-1/run-1-2", aws.ToString(lastRunInput(w.ecs).ClientToken))
+	w.ecs.mu.Lock()
+	defer w.ecs.mu.Unlock()
+	assert.Equal(t, 2, w.ecs.runCalls)
 }
