@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
@@ -9,18 +10,22 @@ import (
 	"github.com/temporal-ecs/temporal-ecs/activities"
 )
 
-// pendingWait is a wait activity still in flight.
+// pendingWait is a wait activity still in flight when the task is stopped:
+// it observes the stop, so that whatever it streams is streamed once.
 type pendingWait struct {
 	fut    workflow.Future
 	cancel workflow.CancelFunc
+	// start is set for a WaitForTaskStart (its result is a
+	// WaitForStartResult), unset for a WaitForTaskFinish.
+	start bool
 }
 
 // abort stops the task after a cancellation (cause nil) or a failure
 // (cause), waits a bounded time until it is STOPPED, deregisters when
-// configured, and returns the workflow's outcome. inflight is a
-// WaitForTaskFinish still running, which then observes the stop; without
-// one, a fresh bounded wait does, streaming logs only when stream is set
-// (no earlier wait streamed any).
+// configured, and returns the workflow's outcome. inflight is a wait
+// activity still running, which then observes the stop; without one, or
+// when it ends without the task's result, a fresh bounded wait does,
+// streaming logs only when stream is set (no earlier wait streamed any).
 func (r *run) abort(inflight *pendingWait, cause error, stream bool) (*activities.TaskResult, error) {
 	reason := "workflow cancelled"
 	if cause != nil {
@@ -67,25 +72,40 @@ func (r *run) stopTask(reason string) error {
 	return workflow.ExecuteActivity(ctx, a.StopTask, in).Get(ctx, nil)
 }
 
-// awaitStopped waits, for at most stoppedWait, until the stopped task is
-// STOPPED, and returns its result, or nil when it could not tell.
+// awaitStopped waits, for at most stoppedWait (twice that when a wait in
+// flight ends without the result), until the stopped task is STOPPED, and
+// returns its result, or nil when it could not tell.
 func (r *run) awaitStopped(inflight *pendingWait, stream bool) *activities.TaskResult {
-	if inflight == nil {
-		ctx := workflow.WithActivityOptions(r.cleanup, stoppedWaitOptions(r.job, r.taskSummary("WaitForTaskFinish")+" after StopTask"))
-		var res activities.TaskResult
-		if err := workflow.ExecuteActivity(ctx, a.WaitForTaskFinish, r.waitInput(stream)).Get(ctx, &res); err != nil {
-			r.warn("could not confirm that task "+r.task.TaskArn+" stopped", err)
-			return nil
+	if inflight != nil {
+		res, again := r.awaitInflight(inflight)
+		if !again {
+			return res
 		}
-		return &res
 	}
+	ctx := workflow.WithActivityOptions(r.cleanup, stoppedWaitOptions(r.job, r.taskSummary("WaitForTaskFinish")+" after StopTask"))
+	var res activities.TaskResult
+	if err := workflow.ExecuteActivity(ctx, a.WaitForTaskFinish, r.waitInput(stream)).Get(ctx, &res); err != nil {
+		r.warn("could not confirm that task "+r.task.TaskArn+" stopped", err)
+		return nil
+	}
+	return &res
+}
+
+// awaitInflight waits, for at most stoppedWait, until the wait in flight
+// observes the stop, and returns the task's result, or nil when it could
+// not tell. again is set when a WaitForTaskStart ended without the result
+// and without streaming anything: a fresh wait must confirm the stop.
+func (r *run) awaitInflight(inflight *pendingWait) (res *activities.TaskResult, again bool) {
 	timerCtx, cancelTimer := workflow.WithCancel(r.cleanup)
 	defer cancelTimer()
 	defer inflight.cancel()
 	timer := workflow.NewTimerWithOptions(timerCtx, stoppedWait, workflow.TimerOptions{Summary: "wait for the stopped task"})
-	var res *activities.TaskResult
 	sel := workflow.NewSelector(r.cleanup)
 	sel.AddFuture(inflight.fut, func(f workflow.Future) {
+		if inflight.start {
+			res, again = r.startWaitOutcome(f)
+			return
+		}
 		var out activities.TaskResult
 		if err := f.Get(r.cleanup, &out); err != nil {
 			r.warn("could not confirm that task "+r.task.TaskArn+" stopped", err)
@@ -98,7 +118,32 @@ func (r *run) awaitStopped(inflight *pendingWait, stream bool) *activities.TaskR
 			fmt.Errorf("still not STOPPED %s after StopTask", stoppedWait))
 	})
 	sel.Select(r.cleanup)
-	return res
+	return res, again
+}
+
+// startWaitOutcome reads what a WaitForTaskStart that was in flight during
+// StopTask saw. A task that ran and stopped comes back finished, its output
+// streamed; one stopped before it ran comes back as an error carrying its
+// result. Anything else (the task seen RUNNING, a failed wait) streamed
+// nothing and leaves the stop to be confirmed by a fresh wait.
+func (r *run) startWaitOutcome(f workflow.Future) (res *activities.TaskResult, again bool) {
+	var started activities.WaitForStartResult
+	err := f.Get(r.cleanup, &started)
+	switch {
+	case err == nil && started.Finished != nil:
+		return started.Finished, false
+	case err == nil:
+		r.status.LastStatus = started.LastStatus
+		return nil, true
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		if res := resultDetails(app); res != nil {
+			return res, false
+		}
+	}
+	r.logger.Info("The wait for the start ended without the stopped task's result", "TaskArn", r.task.TaskArn, "Error", err)
+	return nil, true
 }
 
 // deregister deregisters the task definition once, when the job asks to

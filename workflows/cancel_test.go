@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
 )
@@ -91,6 +92,9 @@ func TestCancelWhileRunTaskFailsEndsCancelled(t *testing.T) {
 	assert.Equal(t, 1, c.deregister)
 }
 
+// Cancelled while waiting for the start, the task is stopped and the
+// WaitForTaskStart in flight, which may be streaming the output of a task
+// that ran between two polls, is not cancelled: it observes the stop.
 func TestCancelWhileWaitingForStart(t *testing.T) {
 	f := newFakes()
 	f.startIn = 2 * time.Minute
@@ -102,10 +106,80 @@ func TestCancelWhileWaitingForStart(t *testing.T) {
 	c := f.calls()
 	assert.Equal(t, 1, c.stop)
 	assert.Equal(t, "workflow cancelled", f.stops[0].Reason)
-	assert.Equal(t, 1, c.finish)
+	assert.Empty(t, f.cancelled, "the start wait is not cancelled")
+	assert.Zero(t, c.finish, "the start wait saw the task stop before it ran: nothing left to wait for")
 	assert.Equal(t, 1, c.deregister)
 	require.NotNil(t, res)
 	assert.Equal(t, "STOPPED", res.LastStatus)
+	assert.Equal(t, "UserInitiated", res.StopCode)
+	st := queryStatus(t, env)
+	assert.Equal(t, "STOPPED", st.LastStatus)
+	require.NotNil(t, st.ExitCode)
+	assert.Equal(t, -1, *st.ExitCode)
+}
+
+func TestCancelWhileWaitingForStartStreamsEachLineOnce(t *testing.T) {
+	for name, tc := range map[string]struct {
+		afterStop    activities.WaitForStartResult
+		finishWaits  int
+		wantStopCode string
+	}{
+		// It ran and stopped between two polls: the start wait streamed its
+		// output, so no other wait may stream it again.
+		"ran between polls": {
+			afterStop:   activities.WaitForStartResult{LastStatus: "STOPPED", Finished: &activities.TaskResult{TaskArn: testTaskArn, LastStatus: "STOPPED", ExitCode: 143, StopCode: "UserInitiated"}},
+			finishWaits: 0, wantStopCode: "UserInitiated",
+		},
+		// It reached RUNNING just before the stop: the start wait streamed
+		// nothing, a fresh wait confirms the stop and streams the output.
+		"seen running": {
+			afterStop:   activities.WaitForStartResult{LastStatus: "RUNNING"},
+			finishWaits: 1, wantStopCode: "UserInitiated",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakes()
+			f.startIn = 2 * time.Minute
+			f.startedAfterStop = &tc.afterStop
+			env := newEnv(t, f)
+			cancelAfter(env, time.Minute)
+			execute(t, env)
+
+			res := requireCancelled(t, env)
+			require.NotNil(t, res)
+			assert.Equal(t, tc.wantStopCode, res.StopCode)
+			c := f.calls()
+			assert.Equal(t, 1, c.stop)
+			assert.Empty(t, f.cancelled)
+			require.Len(t, f.startWaits, 1)
+			assert.True(t, f.startWaits[0].StreamOutput)
+			assert.Equal(t, tc.finishWaits, c.finish)
+			for _, w := range f.finishWaits {
+				assert.True(t, w.StreamOutput, "nothing was streamed yet")
+			}
+		})
+	}
+}
+
+// Executions that began waiting for the start before changeStartWaitStreams
+// keep their behaviour: a start wait that streams nothing, cancelled, and a
+// fresh wait that streams after StopTask.
+func TestCancelWhileWaitingForStartBeforeStartWaitStreams(t *testing.T) {
+	f := newFakes()
+	f.startIn = 2 * time.Minute
+	env := newEnv(t, f)
+	env.OnGetVersion(changeStartWaitStreams, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	cancelAfter(env, time.Minute)
+	execute(t, env)
+
+	res := requireCancelled(t, env)
+	c := f.calls()
+	assert.Equal(t, 1, c.stop)
+	assert.Equal(t, []string{"WaitForTaskStart"}, f.cancelled)
+	assert.Equal(t, 1, c.finish)
+	assert.True(t, f.finishWaits[0].StreamOutput)
+	require.NotNil(t, res)
+	assert.Equal(t, 143, res.ExitCode)
 }
 
 // Cancelled while running, the task is stopped and the WaitForTaskFinish in

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -46,6 +47,11 @@ type fakes struct {
 	started  activities.WaitForStartResult
 	startErr error
 	startIn  time.Duration
+	// startedAfterStop is what WaitForTaskStart returns when StopTask was
+	// called while it waited; nil: the error of a task stopped before it
+	// ran (type UserInitiated, with stoppedBeforeRun as details).
+	startedAfterStop *activities.WaitForStartResult
+	stoppedBeforeRun activities.TaskResult
 
 	finished  activities.TaskResult
 	finishErr error
@@ -66,6 +72,7 @@ type fakes struct {
 	finishWaits []activities.WaitInput
 	stops       []activities.StopInput
 	deregisters []activities.DeregisterInput
+	cancelled   []string // activity types, as the workflow cancelled them
 }
 
 // newFakes returns the fakes of a job that registers a definition, runs a
@@ -87,6 +94,8 @@ func newFakes() *fakes {
 	}
 	stopped := result
 	stopped.ExitCode, stopped.StopCode, stopped.StoppedReason = 143, "UserInitiated", "workflow cancelled"
+	stoppedBeforeRun := stopped
+	stoppedBeforeRun.ExitCode, stoppedBeforeRun.Containers = -1, []activities.ContainerResult{{Name: "main"}}
 	return &fakes{
 		prepared: job.Prepared{
 			Region:              "eu-west-1",
@@ -113,17 +122,23 @@ func newFakes() *fakes {
 			LogStream:         "temporal-ecs/main/0f1e2d3c4b5a",
 			LogRegion:         "eu-west-1",
 		},
-		startIn:   30 * time.Second,
-		started:   activities.WaitForStartResult{LastStatus: "RUNNING"},
-		finishIn:  10 * time.Minute,
-		finished:  result,
-		stoppedIn: 20 * time.Second,
-		stopped:   stopped,
+		startIn:          30 * time.Second,
+		started:          activities.WaitForStartResult{LastStatus: "RUNNING"},
+		finishIn:         10 * time.Minute,
+		finished:         result,
+		stoppedIn:        20 * time.Second,
+		stopped:          stopped,
+		stoppedBeforeRun: stoppedBeforeRun,
 	}
 }
 
 func (f *fakes) install(env *testsuite.TestWorkflowEnvironment) {
 	var a *activities.Activities
+	env.SetOnActivityCanceledListener(func(info *activity.Info) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.cancelled = append(f.cancelled, info.ActivityType.Name)
+	})
 	env.OnActivity(a.PrepareTaskDefinition, mock.Anything, mock.Anything).After(f.prepareIn).Return(
 		func(_ context.Context, in activities.PrepareInput) (*job.Prepared, error) {
 			f.mu.Lock()
@@ -162,6 +177,13 @@ func (f *fakes) install(env *testsuite.TestWorkflowEnvironment) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.startWaits = append(f.startWaits, in)
+			if len(f.stops) > 0 {
+				if f.startedAfterStop != nil {
+					r := *f.startedAfterStop
+					return &r, nil
+				}
+				return nil, temporal.NewNonRetryableApplicationError("Task stopped by user", "UserInitiated", nil, f.stoppedBeforeRun)
+			}
 			if f.startErr != nil {
 				return nil, f.startErr
 			}

@@ -136,19 +136,29 @@ func (r *run) runTask() error {
 
 // watch waits for the running task to start and then to stop. The wait
 // activities run on the disconnected context so that a cancellation does
-// not interrupt WaitForTaskFinish: after StopTask, the same attempt sees the
-// task stop and streams its last log lines, without repeating any.
+// not interrupt them: after StopTask, the wait in flight sees the task stop
+// and streams its last log lines, without repeating any.
+//
+// WaitForTaskStart streams too: a task that runs and stops between two of
+// its polls is reported finished with its output streamed, and no
+// WaitForTaskFinish follows. Hence a cancellation while waiting for the
+// start does not cancel that wait (it may be streaming), but lets it
+// observe the stop (changeStartWaitStreams).
 func (r *run) watch() (*activities.TaskResult, error) {
 	if r.ctx.Err() != nil { // cancelled while RunTask was in flight
 		return r.abort(nil, nil, true)
 	}
 	r.setPhase(PhaseWaitingForStart)
+	streams := r.changed(changeStartWaitStreams)
 	startCtx, cancelStart := workflow.WithCancel(r.cleanup)
 	startCtx = workflow.WithActivityOptions(startCtx, waitStartOptions(r.job, r.taskSummary("WaitForTaskStart")))
-	startFut := workflow.ExecuteActivity(startCtx, a.WaitForTaskStart, r.waitInput(false))
+	startFut := workflow.ExecuteActivity(startCtx, a.WaitForTaskStart, r.waitInput(streams))
 	if !r.awaitUnlessCancelled(startFut) {
-		cancelStart() // it streams nothing: a fresh wait after StopTask loses nothing
-		return r.abort(nil, nil, true)
+		if !streams {
+			cancelStart() // it streams nothing: a fresh wait after StopTask loses nothing
+			return r.abort(nil, nil, true)
+		}
+		return r.abort(&pendingWait{fut: startFut, cancel: cancelStart, start: true}, nil, true)
 	}
 	var started activities.WaitForStartResult
 	if err := startFut.Get(r.cleanup, &started); err != nil {

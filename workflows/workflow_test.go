@@ -34,6 +34,7 @@ func TestRunECSTaskSequence(t *testing.T) {
 	assert.Equal(t, f.ref, f.startWaits[0].Task)
 	assert.Equal(t, 5.0, f.startWaits[0].PollIntervalSeconds)
 	assert.Equal(t, 300, f.startWaits[0].StartTimeoutSeconds)
+	assert.True(t, f.startWaits[0].StreamOutput, "a task that runs between two polls has its output streamed by the start wait")
 	assert.Equal(t, f.ref, f.finishWaits[0].Task)
 	assert.True(t, f.finishWaits[0].StreamOutput)
 	assert.NotEmpty(t, f.finishWaits[0].WorkflowID)
@@ -269,6 +270,7 @@ func TestRunECSTaskFinishedWhileWaitingForStart(t *testing.T) {
 			execute(t, env)
 
 			c := f.calls()
+			assert.True(t, f.startWaits[0].StreamOutput, "the start wait streams the output, since no finish wait follows")
 			assert.Zero(t, c.finish, "no wait for a task that already finished")
 			assert.Zero(t, c.stop)
 			assert.Equal(t, 1, c.deregister)

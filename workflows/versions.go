@@ -1,0 +1,24 @@
+package workflows
+
+import "go.temporal.io/sdk/workflow"
+
+// Change IDs of workflow.GetVersion. Each guards one change to the commands
+// RunECSTask issues: an execution that passed the point of the change under
+// an older worker replays with the behaviour it was recorded with
+// (workflow.DefaultVersion), every other one takes version 1. GetVersion is
+// called only where the change applies, so histories carry a marker only
+// for the changes they went through. A change may be retired (its old
+// branch removed, its minimum raised to 1) once no execution recorded
+// before it can be replayed any more.
+const (
+	// changeStartWaitStreams: WaitForTaskStart streams the output of a task
+	// that runs and stops between two polls, and a cancellation while
+	// waiting for the start lets that wait observe the stop instead of
+	// cancelling it, so that no line is streamed twice.
+	changeStartWaitStreams = "start-wait-streams"
+)
+
+// changed reports whether this execution runs with the change id (version 1).
+func (r *run) changed(id string) bool {
+	return workflow.GetVersion(r.ctx, id, workflow.DefaultVersion, 1) >= 1
+}
