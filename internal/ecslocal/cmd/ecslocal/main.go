@@ -7,13 +7,14 @@
 //
 // It accepts only requests signed with its credentials: --access-key-id and
 // --secret-access-key, by default AWS_ACCESS_KEY_ID and
-// AWS_SECRET_ACCESS_KEY, or else a generated pair that it prints as export
-// statements on stdout. Task containers run as host processes; SIGINT or
-// SIGTERM stops them all before it exits.
+// AWS_SECRET_ACCESS_KEY: both, or neither, and then it generates a pair
+// and prints it as export statements on stdout. Task containers run as
+// host processes; SIGINT or SIGTERM stops them all before it exits.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,9 +34,19 @@ func main() {
 			err = fmt.Errorf("ecslocal: %w", err)
 		}
 		fmt.Fprintln(os.Stderr, err)
+		var usage usageError
+		if errors.As(err, &usage) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
+
+// usageError is a mistake in the command line: it exits with status 2, as
+// the flag package does.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ecslocal", flag.ContinueOnError)
@@ -43,25 +54,28 @@ func run(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:4599", "address to listen on (loopback unless you mean otherwise: tasks run commands on this host)")
 	region := fs.String("region", ecslocal.DefaultRegion, "region of ARNs; requests must be signed for it")
 	accountID := fs.String("account-id", ecslocal.DefaultAccountID, "account id of ARNs")
-	keyID := fs.String("access-key-id", os.Getenv("AWS_ACCESS_KEY_ID"), "the access key id requests must be signed with (default $AWS_ACCESS_KEY_ID, else generated)")
-	secret := fs.String("secret-access-key", os.Getenv("AWS_SECRET_ACCESS_KEY"), "the secret access key requests must be signed with (default $AWS_SECRET_ACCESS_KEY, else generated)")
+	keyID := fs.String("access-key-id", os.Getenv("AWS_ACCESS_KEY_ID"), "the access key id requests must be signed with (default $AWS_ACCESS_KEY_ID; a pair is generated when neither it nor the secret is given)")
+	secret := fs.String("secret-access-key", os.Getenv("AWS_SECRET_ACCESS_KEY"), "the secret access key requests must be signed with (default $AWS_SECRET_ACCESS_KEY)")
 	stopTimeout := fs.Duration("stop-timeout", ecslocal.DefaultStopTimeout, "time between SIGTERM and SIGKILL when StopTask stops a container that sets no stopTimeout")
 	noDefaultVPC := fs.Bool("no-default-vpc", false, "start EC2 without the default VPC and its subnets")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil
 		}
-		return err
+		return usageError{err.Error()}
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	switch {
+	case *keyID != "" && *secret == "":
+		return usageError{"--access-key-id (or AWS_ACCESS_KEY_ID) is set but --secret-access-key (or AWS_SECRET_ACCESS_KEY) is not: give both, or neither to have a pair generated"}
+	case *keyID == "" && *secret != "":
+		return usageError{"--secret-access-key (or AWS_SECRET_ACCESS_KEY) is set but --access-key-id (or AWS_ACCESS_KEY_ID) is not: give both, or neither to have a pair generated"}
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	generated := *keyID == "" || *secret == ""
-	if generated {
-		*keyID, *secret = "", ""
-	}
+	generated := *keyID == ""
 	srv := ecslocal.New(ecslocal.Options{
 		Region:          *region,
 		AccountID:       *accountID,

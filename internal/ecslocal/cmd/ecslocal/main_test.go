@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -26,13 +27,24 @@ import (
 
 const waitTimeout = 60 * time.Second
 
-// buildCommand builds this command into a temporary directory.
-func buildCommand(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "ecslocal")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
+// bin is the ecslocal command, built once by TestMain.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ecslocal-cmd-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "ecslocal")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		_ = os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // freeAddr returns a loopback address with a port that was free just now.
@@ -88,7 +100,7 @@ func (lr *lineReader) waitFor(t *testing.T, re *regexp.Regexp) string {
 	}
 }
 
-func start(t *testing.T, bin string, env []string, args ...string) *started {
+func start(t *testing.T, env []string, args ...string) *started {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
@@ -121,13 +133,12 @@ func (s *started) exitCode(t *testing.T) int {
 var readyLine = regexp.MustCompile(`msg="ecslocal ready"`)
 
 func TestStandaloneWithPlainSDKEnvironment(t *testing.T) {
-	bin := buildCommand(t)
 	addr := freeAddr(t)
 	env := []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
 		"AWS_ACCESS_KEY_ID=AKIASTANDALONETEST01", "AWS_SECRET_ACCESS_KEY=standalone-secret",
 	}
-	srv := start(t, bin, env, "--addr", addr, "--stop-timeout", "2s")
+	srv := start(t, env, "--addr", addr, "--stop-timeout", "2s")
 	srv.stderr.waitFor(t, readyLine)
 
 	// A second instance on the same address fails with one line.
@@ -204,8 +215,7 @@ func TestStandaloneWithPlainSDKEnvironment(t *testing.T) {
 }
 
 func TestStandaloneGeneratesAndPrintsCredentials(t *testing.T) {
-	bin := buildCommand(t)
-	srv := start(t, bin, []string{"PATH=" + os.Getenv("PATH")}, "--addr", "127.0.0.1:0")
+	srv := start(t, []string{"PATH=" + os.Getenv("PATH")}, "--addr", "127.0.0.1:0")
 	line, err := srv.stdout.ReadString('\n')
 	require.NoError(t, err)
 	assert.Regexp(t, `^export AWS_ENDPOINT_URL=http://127\.0\.0\.1:\d+ AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIA[A-Z2-7]{16} AWS_SECRET_ACCESS_KEY=\S{40}\n$`, line)
