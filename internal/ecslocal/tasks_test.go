@@ -150,3 +150,14 @@ func TestTasksInAnotherCluster(t *testing.T) {
 	c := clusters.Clusters[0]
 	assert.Equal(t, int32(3), c.RunningTasksCount+c.PendingTasksCount)
 }
+
+func TestRunTaskGroup(t *testing.T) {
+	e := newEnv(t, ecslocal.Options{})
+	e.register("grouped", container("app", "sleep", "30"))
+	task := e.run(&ecs.RunTaskInput{TaskDefinition: aws.String("grouped"), Group: aws.String("nightly-batch")})
+	assert.Equal(t, "nightly-batch", aws.ToString(task.Group))
+	assert.Equal(t, "nightly-batch", aws.ToString(e.describe(aws.ToString(task.TaskArn)).Group))
+
+	other := e.run(&ecs.RunTaskInput{TaskDefinition: aws.String("grouped")})
+	assert.Equal(t, "family:grouped", aws.ToString(e.describe(aws.ToString(other.TaskArn)).Group), "without a group, ECS uses family:<family>")
+}
