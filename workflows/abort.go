@@ -30,11 +30,14 @@ func (r *run) abort(inflight *pendingWait, cause error, stream bool) (*activitie
 	reason := "workflow cancelled"
 	if cause != nil {
 		reason = "workflow failed"
-		r.logger.Error("Stopping the task of a failing workflow", "TaskArn", r.task.TaskArn, "Error", cause)
+		r.logger.Error("Ending the task of a failing workflow", "TaskArn", r.task.TaskArn, "Error", cause)
 	}
 	r.setPhase(PhaseStopping)
 	var res *activities.TaskResult
-	stopErr := r.stopTask(reason)
+	var stopErr error
+	if !r.stopped {
+		stopErr = r.stopTask(reason)
+	}
 	if stopErr != nil {
 		r.warn("could not stop task "+r.task.TaskArn, stopErr)
 		if inflight != nil {

@@ -42,6 +42,16 @@ func resultDetails(app *temporal.ApplicationError) *activities.TaskResult {
 	return &res
 }
 
+// errType returns the type of the application error in err's chain (an
+// activity's own error type), or "".
+func errType(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Type()
+	}
+	return ""
+}
+
 // outOfTime reports whether an activity failed for lack of time rather than
 // for a reason of its own.
 func outOfTime(err error) bool {

@@ -16,6 +16,10 @@ const (
 	// waiting for the start lets that wait observe the stop instead of
 	// cancelling it, so that no line is streamed twice.
 	changeStartWaitStreams = "start-wait-streams"
+	// changeStartTimeoutStopped: after WaitForTaskStart's own
+	// TaskStartTimeout, which it returns only once it has stopped the task,
+	// no second StopTask; the bounded wait until STOPPED remains.
+	changeStartTimeoutStopped = "start-timeout-stopped"
 )
 
 // changed reports whether this execution runs with the change id (version 1).

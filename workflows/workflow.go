@@ -57,7 +57,10 @@ type run struct {
 	reg    *activities.RegisterResult
 	// task is set once RunTask returned: from then on, every way out of
 	// the workflow stops it.
-	task         *activities.TaskRef
+	task *activities.TaskRef
+	// stopped is set when an activity has already stopped the task: abort
+	// then only waits until it is STOPPED.
+	stopped      bool
 	deregistered bool
 }
 
@@ -162,6 +165,9 @@ func (r *run) watch() (*activities.TaskResult, error) {
 	}
 	var started activities.WaitForStartResult
 	if err := startFut.Get(r.cleanup, &started); err != nil {
+		if !outOfTime(err) && errType(err) == activities.ErrTaskStartTimeout && r.changed(changeStartTimeoutStopped) {
+			r.stopped = true
+		}
 		return r.abort(nil, stepError("the task did not start", activities.ErrTaskStartTimeout, err), true)
 	}
 	if started.Finished != nil {

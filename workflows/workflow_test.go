@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
 )
@@ -176,18 +177,56 @@ func TestRunECSTaskFailedToStart(t *testing.T) {
 	assert.Equal(t, "TaskFailedToStart", st.StopCode)
 }
 
+// WaitForTaskStart returns TaskStartTimeout only once it has stopped the
+// task: the workflow does not stop it again, but still waits (bounded)
+// until it is STOPPED, for its result and any output.
 func TestRunECSTaskStartTimeout(t *testing.T) {
 	f := newFakes()
-	f.startErr = temporal.NewNonRetryableApplicationError("task not RUNNING after 300s", activities.ErrTaskStartTimeout, nil)
+	f.startErr = temporal.NewNonRetryableApplicationError("task not RUNNING after 300s; it was stopped", activities.ErrTaskStartTimeout, nil)
 	env := newEnv(t, f)
 	execute(t, env)
 
-	assert.Equal(t, activities.ErrTaskStartTimeout, appError(t, env).Type())
+	app := appError(t, env)
+	assert.Equal(t, activities.ErrTaskStartTimeout, app.Type())
+	assert.True(t, app.NonRetryable())
 	c := f.calls()
-	assert.Equal(t, 1, c.stop)
-	assert.Equal(t, "workflow failed", f.stops[0].Reason)
-	assert.Equal(t, 1, c.finish, "a bounded wait until STOPPED follows StopTask")
+	assert.Zero(t, c.stop, "the start wait has stopped the task")
+	assert.Equal(t, 1, c.finish, "a bounded wait until STOPPED")
 	assert.True(t, f.finishWaits[0].StreamOutput, "nothing was streamed yet")
+	assert.Equal(t, 1, c.deregister)
+	st := queryStatus(t, env)
+	assert.Equal(t, PhaseFailed, st.Phase)
+	assert.Equal(t, "STOPPED", st.LastStatus)
+}
+
+// When the start wait could not stop the task itself, its error is another
+// (retried until the wait is out of time): the workflow stops the task.
+func TestRunECSTaskStartTimeoutWhenTheWaitCouldNotStopTheTask(t *testing.T) {
+	f := newFakes()
+	f.startErr = errors.New("ECS task did not start within 5m0s, and stopping it failed: ThrottlingException")
+	env := newEnv(t, f)
+	execute(t, env)
+
+	appError(t, env)
+	c := f.calls()
+	assert.Greater(t, c.start, 1)
+	assert.Equal(t, 1, c.stop, "the workflow stops the task")
+	assert.Equal(t, "workflow failed", f.stops[0].Reason)
+	assert.Equal(t, 1, c.finish)
+}
+
+// Executions past the start wait before changeStartTimeoutStopped stop the
+// task again, as they did.
+func TestRunECSTaskStartTimeoutBeforeTheChange(t *testing.T) {
+	f := newFakes()
+	f.startErr = temporal.NewNonRetryableApplicationError("task not RUNNING after 300s; it was stopped", activities.ErrTaskStartTimeout, nil)
+	env := newEnv(t, f)
+	env.OnGetVersion(changeStartTimeoutStopped, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	execute(t, env)
+
+	assert.Equal(t, activities.ErrTaskStartTimeout, appError(t, env).Type())
+	assert.Equal(t, 1, f.calls().stop)
+	assert.Equal(t, 1, f.calls().finish)
 }
 
 // A wait that keeps failing with retryable errors gives up at its
