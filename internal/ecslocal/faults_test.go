@@ -3,6 +3,7 @@ package ecslocal_test
 import (
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,13 +164,21 @@ func TestFaultDescribeTasksMissing(t *testing.T) {
 
 func TestFaultDelayLogDelivery(t *testing.T) {
 	e := newEnv(t, ecslocal.Options{})
+	// The log store's clock runs ahead of real time by skew, so the test
+	// lets the delay pass by moving the clock rather than by waiting.
+	var skew atomic.Int64
+	e.srv.Logs().SetClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
+	const delay = time.Minute
 	e.register("echo", container("app", "echo", "late"))
-	e.srv.Faults().DelayLogDelivery(3 * time.Second)
+	e.srv.Faults().DelayLogDelivery(delay)
 	task := e.run(&ecs.RunTaskInput{TaskDefinition: aws.String("echo")})
 	e.waitStatus(aws.ToString(task.TaskArn), "STOPPED")
 	stream := "app/app/" + taskID(aws.ToString(task.TaskArn))
 	assert.Empty(t, e.logLines("/ecslocal/test", stream), "not delivered yet")
-	require.Eventually(t, func() bool { return len(e.logLines("/ecslocal/test", stream)) == 1 }, waitTimeout, 20*time.Millisecond)
+	skew.Store(int64(delay / 2))
+	assert.Empty(t, e.logLines("/ecslocal/test", stream), "not delivered half-way through the delay")
+	skew.Store(int64(delay))
+	assert.Equal(t, []string{"late"}, e.logLines("/ecslocal/test", stream), "delivered once the delay has passed")
 }
 
 func TestFaultReset(t *testing.T) {

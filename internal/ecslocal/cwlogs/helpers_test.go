@@ -44,7 +44,7 @@ func newTestStore(t testing.TB) (*Store, *fakeClock, *cloudwatchlogs.Client) {
 	t.Helper()
 	clock := &fakeClock{t: t0}
 	s := New(Options{Region: "eu-west-1", AccountID: "123456789012"})
-	s.now = clock.Now
+	s.SetClock(clock.Now)
 	srv := httptest.NewServer(awsproto.JSONHandler(TargetPrefix, s.Dispatch))
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{

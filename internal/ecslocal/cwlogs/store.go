@@ -42,11 +42,11 @@ type Options struct {
 // for concurrent use.
 type Store struct {
 	opts Options
-	// now is the clock for ingestion times and delivery delays; tests
-	// replace it before the Store is used.
-	now func() time.Time
 
-	mu            sync.RWMutex
+	mu sync.RWMutex
+	// now is the clock for ingestion times, PutLogEvents' acceptance
+	// window and delivery delays; read with mu held (see SetClock).
+	now           func() time.Time
 	groups        map[string]*group
 	deliveryDelay time.Duration
 	streamIDs     uint64 // streams created so far, for event ids
@@ -150,6 +150,19 @@ func (s *Store) Append(group, stream string, ts time.Time, message string) error
 func (s *Store) SetDeliveryDelay(d time.Duration) {
 	s.mu.Lock()
 	s.deliveryDelay = d
+	s.mu.Unlock()
+}
+
+// SetClock makes the store read the time from now instead of time.Now
+// (nil restores time.Now): for ingestion times, the window of timestamps
+// PutLogEvents accepts and when delayed events are delivered. Tests use it
+// to let a delivery delay elapse without waiting for it.
+func (s *Store) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.mu.Lock()
+	s.now = now
 	s.mu.Unlock()
 }
 
