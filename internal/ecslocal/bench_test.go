@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
@@ -19,17 +21,58 @@ import (
 	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/ecslocaltest"
 )
 
-// BenchmarkConcurrentTasks launches 1,000 `sleep` tasks (one per RunTask,
-// from 32 concurrent callers), waits until all are RUNNING while polling
-// them with DescribeTasks in batches of 100, and reports RunTask and
-// DescribeTasks latency percentiles, the time until all were RUNNING, and
-// the process's (server and client) resident memory with every task
-// running. Run it with
+// BenchmarkConcurrentTasks launches 1,000 tasks (one per RunTask, from 32
+// concurrent callers), waits until all are RUNNING while polling them with
+// DescribeTasks in batches of 100, and reports RunTask and DescribeTasks
+// latency percentiles, the time until all were RUNNING, and the resident
+// memory with every task running. Its sub-benchmarks differ in what the
+// tasks do:
+//
+//   - sleep: `sleep 3600`, output discarded (no log driver);
+//   - awslogs: three lines through the awslogs driver, then `sleep 3600`;
+//     it also waits until all 3,000 lines are in the log store and reports
+//     when they were.
+//
+// rss-MiB is the resident set of the benchmark's process with every task
+// running: the server, the SDK client driving it and the benchmark's own
+// bookkeeping, but not the tasks' processes. It bounds the server's memory
+// from above. rss-base-MiB is the same process before the server was
+// created (after returning freed memory to the OS): the test binary
+// itself, plus, when another sub-benchmark ran before, what the Go runtime
+// kept of that run's memory. Run it with
 //
 //	go test -run '^$' -bench ConcurrentTasks -benchtime 1x ./internal/ecslocal/
 func BenchmarkConcurrentTasks(b *testing.B) {
+	b.Run("sleep", func(b *testing.B) {
+		benchConcurrentTasks(b, types.ContainerDefinition{
+			Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16), Command: []string{"sleep", "3600"},
+		}, 0)
+	})
+	b.Run("awslogs", func(b *testing.B) {
+		const lines = 3
+		benchConcurrentTasks(b, types.ContainerDefinition{
+			Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
+			Command: []string{"sh", "-c", `echo "starting $1"; echo "working on $1"; echo "$1 is now asleep"; exec sleep 3600`, "sh", "task"},
+			LogConfiguration: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
+				"awslogs-group": benchLogGroup, "awslogs-stream-prefix": "bench", "awslogs-create-group": "true",
+			}},
+		}, lines)
+	})
+}
+
+// benchLogGroup is where the awslogs sub-benchmark's tasks log.
+const benchLogGroup = "/ecslocal/bench"
+
+// benchConcurrentTasks runs 1,000 tasks of container, each writing
+// linesPerTask lines through awslogs (0: none), as described on
+// BenchmarkConcurrentTasks.
+func benchConcurrentTasks(b *testing.B, container types.ContainerDefinition, linesPerTask int) {
 	const tasks, callers = 1000, 32
 	for b.Loop() {
+		// Start each run from the memory the process needs without a
+		// server, whatever ran before it.
+		debug.FreeOSMemory()
+		baseRSS := vmRSS(b)
 		srv := ecslocal.New(ecslocal.Options{StopTimeout: time.Second})
 		endpoint, err := srv.Start("")
 		if err != nil {
@@ -37,13 +80,12 @@ func BenchmarkConcurrentTasks(b *testing.B) {
 		}
 		transport := http.DefaultTransport.(*http.Transport).Clone()
 		transport.MaxIdleConnsPerHost = callers
-		client := ecs.NewFromConfig(ecslocaltest.Config(srv, endpoint, &http.Client{Transport: transport}))
+		cfg := ecslocaltest.Config(srv, endpoint, &http.Client{Transport: transport})
+		client := ecs.NewFromConfig(cfg)
 		ctx := b.Context()
 		_, err = client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
-			Family: aws.String("sleeper"),
-			ContainerDefinitions: []types.ContainerDefinition{{
-				Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16), Command: []string{"sleep", "3600"},
-			}},
+			Family:               aws.String("bench"),
+			ContainerDefinitions: []types.ContainerDefinition{container},
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -63,7 +105,7 @@ func BenchmarkConcurrentTasks(b *testing.B) {
 			wg.Go(func() {
 				for range next {
 					start := time.Now()
-					out, err := client.RunTask(ctx, &ecs.RunTaskInput{TaskDefinition: aws.String("sleeper")})
+					out, err := client.RunTask(ctx, &ecs.RunTaskInput{TaskDefinition: aws.String("bench")})
 					took := time.Since(start)
 					if err != nil || len(out.Tasks) != 1 {
 						b.Errorf("RunTask: %v %v", err, out)
@@ -105,6 +147,11 @@ func BenchmarkConcurrentTasks(b *testing.B) {
 			}
 		}
 		allRunning := time.Since(launchStart)
+		var allLogged time.Duration
+		if linesPerTask > 0 {
+			waitForLogEvents(b, cloudwatchlogs.NewFromConfig(cfg), tasks*linesPerTask, deadline)
+			allLogged = time.Since(launchStart)
+		}
 		rss := vmRSS(b)
 
 		b.StopTimer()
@@ -119,7 +166,34 @@ func BenchmarkConcurrentTasks(b *testing.B) {
 		b.ReportMetric(percentile(describeLatencies, 50), "describe100-p50-ms")
 		b.ReportMetric(percentile(describeLatencies, 99), "describe100-p99-ms")
 		b.ReportMetric(rss, "rss-MiB")
+		b.ReportMetric(baseRSS, "rss-base-MiB")
 		b.ReportMetric(allRunning.Seconds(), "s-to-all-running")
+		if linesPerTask > 0 {
+			b.ReportMetric(allLogged.Seconds(), "s-to-all-logged")
+		}
+	}
+}
+
+// waitForLogEvents polls the benchmark's log group until it holds want
+// events, failing after deadline.
+func waitForLogEvents(b *testing.B, logs *cloudwatchlogs.Client, want int, deadline time.Time) {
+	for {
+		got := 0
+		p := cloudwatchlogs.NewFilterLogEventsPaginator(logs, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(benchLogGroup)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(b.Context())
+			if err != nil {
+				b.Fatal(err)
+			}
+			got += len(out.Events)
+		}
+		if got == want {
+			return
+		}
+		if got > want || time.Now().After(deadline) {
+			b.Fatalf("%d log events in %s, want %d", got, benchLogGroup, want)
+		}
+		time.Sleep(20 * time.Millisecond) // poll interval, not synchronisation
 	}
 }
 
