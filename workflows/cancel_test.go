@@ -51,7 +51,7 @@ func TestCancelBeforeRunTaskStartsNoTask(t *testing.T) {
 			requireCancelled(t, env)
 			c := f.calls()
 			assert.Zero(t, c.run, "no task is started")
-			assert.Zero(t, c.stop)
+			assert.Zero(t, c.stop+c.stopOrphans)
 			assert.Zero(t, c.start+c.finish)
 		})
 	}
@@ -88,7 +88,9 @@ func TestCancelWhileRunTaskFailsEndsCancelled(t *testing.T) {
 
 	requireCancelled(t, env)
 	c := f.calls()
-	assert.Zero(t, c.stop, "no task was started")
+	assert.Zero(t, c.stop, "no task known to stop")
+	require.Equal(t, 1, c.stopOrphans, "but an attempt whose response was lost may have started one")
+	assert.Equal(t, "workflow cancelled: RunTask gave up", f.orphanStops[0].Reason)
 	assert.Equal(t, 1, c.deregister)
 }
 

@@ -39,6 +39,8 @@ type fakes struct {
 	registered  activities.RegisterResult
 	registerErr error
 	registerIn  time.Duration
+	// reregistered, when set, is what the calls after the first return.
+	reregistered *activities.RegisterResult
 
 	ref     activities.TaskRef
 	runErrs []error // returned by the first attempts, in order
@@ -64,6 +66,10 @@ type fakes struct {
 	stopErr       error
 	deregisterErr error
 
+	// orphans are the ARNs StopTasksStartedBy returns, or orphansErr fails it.
+	orphans    []string
+	orphansErr error
+
 	mu          sync.Mutex
 	prepares    []activities.PrepareInput
 	registers   []*job.Prepared
@@ -72,7 +78,10 @@ type fakes struct {
 	finishWaits []activities.WaitInput
 	stops       []activities.StopInput
 	deregisters []activities.DeregisterInput
-	cancelled   []string // activity types, as the workflow cancelled them
+	orphanStops []activities.StopStartedByInput
+	// runsAtOrphanStops is how many RunTask calls preceded each of them.
+	runsAtOrphanStops []int
+	cancelled         []string // activity types, as the workflow cancelled them
 }
 
 // newFakes returns the fakes of a job that registers a definition, runs a
@@ -159,6 +168,9 @@ func (f *fakes) install(env *testsuite.TestWorkflowEnvironment) {
 				return nil, f.registerErr
 			}
 			r := f.registered
+			if len(f.registers) > 1 && f.reregistered != nil {
+				r = *f.reregistered
+			}
 			return &r, nil
 		})
 	env.OnActivity(a.RunTask, mock.Anything, mock.Anything).After(f.runIn).Return(
@@ -170,6 +182,7 @@ func (f *fakes) install(env *testsuite.TestWorkflowEnvironment) {
 				return nil, f.runErrs[n-1]
 			}
 			ref := f.ref
+			ref.TaskDefinitionArn = in.TaskDefinitionArn
 			return &ref, nil
 		})
 	env.OnActivity(a.WaitForTaskStart, mock.Anything, mock.Anything).After(f.startIn).Return(
@@ -221,6 +234,17 @@ func (f *fakes) install(env *testsuite.TestWorkflowEnvironment) {
 			f.stops = append(f.stops, in)
 			return f.stopErr
 		})
+	env.OnActivity(a.StopTasksStartedBy, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.StopStartedByInput) ([]string, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.orphanStops = append(f.orphanStops, in)
+			f.runsAtOrphanStops = append(f.runsAtOrphanStops, len(f.runs))
+			if f.orphansErr != nil {
+				return nil, f.orphansErr
+			}
+			return f.orphans, nil
+		})
 	env.OnActivity(a.DeregisterTaskDefinition, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.DeregisterInput) error {
 			f.mu.Lock()
@@ -231,12 +255,13 @@ func (f *fakes) install(env *testsuite.TestWorkflowEnvironment) {
 }
 
 // calls counts the calls of each activity.
-type calls struct{ prepare, register, run, start, finish, stop, deregister int }
+type calls struct{ prepare, register, run, start, finish, stop, stopOrphans, deregister int }
 
 func (f *fakes) calls() calls {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return calls{len(f.prepares), len(f.registers), len(f.runs), len(f.startWaits), len(f.finishWaits), len(f.stops), len(f.deregisters)}
+	return calls{len(f.prepares), len(f.registers), len(f.runs), len(f.startWaits), len(f.finishWaits), len(f.stops),
+		len(f.orphanStops), len(f.deregisters)}
 }
 
 // newEnv returns a test environment with the workflow and activities

@@ -3,19 +3,32 @@ package workflows
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 )
 
 // maxStartedBy is ECS's limit on RunTask's startedBy.
 const maxStartedBy = 128
 
-// clientToken derives the RunTask idempotency token from the workflow
-// execution: the same for every attempt and replay of one run, different
-// for every other run. ECS accepts up to 64 characters in the ASCII range
-// 33-126; a hex SHA-256 is exactly 64.
-func clientToken(namespace, workflowID, runID string) string {
+// clientToken derives the idempotency token of the n-th RunTask activity of
+// a workflow execution (n is 1, or 2 for the run after a re-registered
+// task definition): the same for every attempt and replay of one run,
+// different for every other run. ECS accepts up to 64 characters in the
+// ASCII range 33-126; a hex SHA-256 is exactly 64.
+//
+// ECS ties a token to its request: the same token with another task
+// definition is an idempotency error. The second RunTask therefore needs a
+// token of its own, and not the first one plus "-2": the RunTask activity
+// itself derives the tokens of its calls after a failed one that way (then
+// re-hashed), so the first activity may already have used it. A token
+// hashed from another preimage collides with none of those.
+func clientToken(namespace, workflowID, runID string, n int) string {
+	parts := []string{"temporal-ecs/RunTask", namespace, workflowID, runID}
+	if n > 1 {
+		parts = append(parts, "#"+strconv.Itoa(n))
+	}
 	h := sha256.New()
-	for _, s := range []string{"temporal-ecs/RunTask", namespace, workflowID, runID} {
+	for _, s := range parts {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

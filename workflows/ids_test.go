@@ -1,7 +1,10 @@
 package workflows
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -9,17 +12,33 @@ import (
 )
 
 func TestClientToken(t *testing.T) {
-	tok := clientToken("default", "job-1", "run-a")
+	tok := clientToken("default", "job-1", "run-a", 1)
 	assert.Len(t, tok, 64, "ECS allows up to 64 characters")
 	assert.Regexp(t, `^[!-~]+$`, tok, "ASCII 33-126 only")
-	assert.Equal(t, tok, clientToken("default", "job-1", "run-a"), "stable for one run")
+	assert.Equal(t, tok, clientToken("default", "job-1", "run-a", 1), "stable for one run")
+	assert.Equal(t, "de45b588754f5bfdb1d4d3c9556a2857b35def664b34b2569fabb50e1e05718b", tok,
+		"the first token never changes: a RunTask retried across a deployment must keep it")
 	for _, other := range [][3]string{
 		{"default", "job-1", "run-b"},
 		{"default", "job-2", "run-a"},
 		{"prod", "job-1", "run-a"},
 		{"default", "job-1r", "un-a"}, // the parts are delimited
 	} {
-		assert.NotEqual(t, tok, clientToken(other[0], other[1], other[2]), other)
+		assert.NotEqual(t, tok, clientToken(other[0], other[1], other[2], 1), other)
+	}
+}
+
+func TestClientTokenOfTheSecondRunTask(t *testing.T) {
+	first, second := clientToken("default", "job-1", "run-a", 1), clientToken("default", "job-1", "run-a", 2)
+	assert.Len(t, second, 64)
+	assert.Regexp(t, `^[!-~]+$`, second)
+	assert.Equal(t, second, clientToken("default", "job-1", "run-a", 2), "stable for one run")
+	assert.NotEqual(t, first, second)
+	// The RunTask activity's tokens for its calls after a failed one: the
+	// first token plus "-k", re-hashed since that exceeds 64 characters.
+	for k := 2; k <= 10; k++ {
+		sum := sha256.Sum256([]byte(first + "-" + strconv.Itoa(k)))
+		assert.NotEqual(t, hex.EncodeToString(sum[:]), second, "collides with the activity's token %d", k)
 	}
 }
 

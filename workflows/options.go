@@ -156,6 +156,17 @@ func stopOptions(summary string) workflow.ActivityOptions {
 	}
 }
 
+// stopStartedByOptions: listing the job's tasks and stopping the few found.
+func stopStartedByOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout:    2 * stopTimeout,
+		ScheduleToCloseTimeout: stopTotal,
+		RetryPolicy: retry(30*time.Second, 0,
+			activities.ErrInvalidJobConfiguration, activities.ErrClusterNotFound),
+		Summary: summary,
+	}
+}
+
 func deregisterOptions(summary string) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout:    deregisterTimeout,

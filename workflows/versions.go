@@ -20,6 +20,12 @@ const (
 	// TaskStartTimeout, which it returns only once it has stopped the task,
 	// no second StopTask; the bounded wait until STOPPED remains.
 	changeStartTimeoutStopped = "start-timeout-stopped"
+	// changeStopOrphans: after RunTask failed for good, StopTasksStartedBy
+	// stops any task that an attempt whose response was lost started.
+	changeStopOrphans = "stop-orphans"
+	// changeReregisterInactive: RunTask refused with TaskDefinitionInactive
+	// gets or registers the definition again and runs once more.
+	changeReregisterInactive = "reregister-inactive"
 )
 
 // changed reports whether this execution runs with the change id (version 1).

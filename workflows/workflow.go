@@ -70,7 +70,7 @@ func (r *run) execute(jobConfig json.RawMessage) (*activities.TaskResult, error)
 	if err := r.prepare(jobConfig); err != nil {
 		return nil, r.endBeforeTask(err)
 	}
-	if err := r.register(); err != nil {
+	if err := r.register(""); err != nil {
 		return nil, r.endBeforeTask(err)
 	}
 	if err := r.ctx.Err(); err != nil {
@@ -99,41 +99,17 @@ func (r *run) prepare(jobConfig json.RawMessage) error {
 	return nil
 }
 
-func (r *run) register() error {
+// register gets or registers the job's task definition; note, if any,
+// completes the activity's summary.
+func (r *run) register(note string) error {
 	r.setPhase(PhaseRegistering)
-	ctx := workflow.WithActivityOptions(r.ctx, registerOptions(registerSummary(r.job)))
+	ctx := workflow.WithActivityOptions(r.ctx, registerOptions(registerSummary(r.job)+note))
 	var reg activities.RegisterResult
 	if err := workflow.ExecuteActivity(ctx, a.GetOrRegisterTaskDefinition, r.job).Get(ctx, &reg); err != nil {
 		return stepError("could not get or register the task definition", "", err)
 	}
 	r.reg = &reg
 	r.status.TaskDefinitionArn = reg.TaskDefinitionArn
-	return nil
-}
-
-// runTask starts the task. RunTask is scheduled on the disconnected
-// context: a cancellation arriving meanwhile must not abandon an attempt
-// that may be starting the task, since its result names the task to stop.
-func (r *run) runTask() error {
-	r.setPhase(PhaseStarting)
-	info := workflow.GetInfo(r.ctx)
-	in := activities.RunTaskInput{
-		Job:               r.job,
-		TaskDefinitionArn: r.reg.TaskDefinitionArn,
-		ClientToken:       clientToken(info.Namespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID),
-		StartedBy:         startedBy(info.WorkflowExecution.ID),
-	}
-	ctx := workflow.WithActivityOptions(r.cleanup, runTaskOptions(runTaskSummary(r.job)))
-	var ref activities.TaskRef
-	if err := workflow.ExecuteActivity(ctx, a.RunTask, in).Get(ctx, &ref); err != nil {
-		return stepError("could not run the task", "", err)
-	}
-	if ref.Identifier == "" {
-		ref.Identifier = ref.Cluster + "::" + ref.TaskArn
-	}
-	r.task = &ref
-	r.status.setTask(&ref)
-	r.logger.Info("Task started", "TaskArn", ref.TaskArn, "Cluster", r.status.Cluster)
 	return nil
 }
 

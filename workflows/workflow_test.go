@@ -129,7 +129,8 @@ func TestRunECSTaskRunTaskFailure(t *testing.T) {
 	app := appError(t, env)
 	assert.Equal(t, activities.ErrClusterNotFound, app.Type())
 	assert.Contains(t, app.Error(), "cluster jobs not found")
-	// No task to stop; the definition this run registered is deregistered.
+	// No task to stop (none can run in a cluster that does not exist); the
+	// definition this run registered is deregistered.
 	assert.Equal(t, calls{prepare: 1, register: 1, run: 1, deregister: 1}, f.calls())
 }
 
