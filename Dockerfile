@@ -14,8 +14,7 @@ RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 ENV CGO_ENABLED=0 GOFLAGS=-trimpath
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    go build -ldflags="-s -w" -o /out/worker ./worker && \
-    go build -ldflags="-s -w" -o /out/starter ./starter
+    go build -ldflags="-s -w" -o /out/ ./worker ./starter
 
 # worker-local runs the worker with --local-ecs (docker-compose profile
 # "local"): the local ECS endpoint starts task containers as host processes,
@@ -27,7 +26,9 @@ USER 10001:10001
 ENTRYPOINT ["/usr/local/bin/worker"]
 CMD ["--local-ecs=0.0.0.0:4599"]
 
-# worker (the default target) runs against real AWS.
+# worker (the default target) runs against real AWS, as the distroless
+# "nonroot" user (uid 65532): files it reads, such as a mounted AWS profile,
+# must be readable by that uid (docker-compose.yml tells how).
 FROM gcr.io/distroless/static-debian12:nonroot AS worker
 COPY --from=build /out/worker /out/starter /usr/local/bin/
 USER nonroot:nonroot

@@ -1,5 +1,5 @@
-// Package compose_test validates docker-compose.yml and the Dockerfile with
-// the compose-spec loader, without a Docker engine.
+// Package compose_test validates docker-compose.yml, its .env file and the
+// Dockerfile with the compose-spec loader, without a Docker engine.
 package compose_test
 
 import (
@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,23 +19,36 @@ import (
 
 const repoRoot = "../.."
 
-// load loads docker-compose.yml as `docker compose --profile ...` would,
-// with env as the shell's environment.
+// load loads docker-compose.yml as `docker compose [--profile P]... up`
+// run in the repository would: the .env file read (so its
+// COMPOSE_PROFILES applies unless profiles are given), env as the shell's
+// environment, which wins over .env.
 func load(t *testing.T, env map[string]string, profiles ...string) *types.Project {
 	t.Helper()
 	root, err := filepath.Abs(repoRoot)
 	require.NoError(t, err)
-	if env == nil {
-		env = map[string]string{}
+	shell := []string{"HOME=" + t.TempDir()}
+	for k, v := range env {
+		shell = append(shell, k+"="+v)
 	}
-	env["HOME"] = t.TempDir()
-	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
-		WorkingDir:  root,
-		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(root, "docker-compose.yml")}},
-		Environment: env,
-	}, loader.WithProfiles(profiles))
+	opts, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
+		cli.WithWorkingDirectory(root),
+		cli.WithEnv(shell),
+		cli.WithEnvFiles(),
+		cli.WithDotEnv,
+		cli.WithDefaultProfiles(profiles...),
+	)
+	require.NoError(t, err)
+	p, err := opts.LoadProject(context.Background())
 	require.NoError(t, err, "docker-compose.yml does not load")
 	return p
+}
+
+func service(t *testing.T, p *types.Project, name string) types.ServiceConfig {
+	t.Helper()
+	s, err := p.GetService(name)
+	require.NoError(t, err)
+	return s
 }
 
 func envValue(t *testing.T, s types.ServiceConfig, key string) string {
@@ -46,42 +59,107 @@ func envValue(t *testing.T, s types.ServiceConfig, key string) string {
 	return *v
 }
 
-func TestDefaultProfileRunsTemporalAndUI(t *testing.T) {
+// The services of Temporal itself, whatever the profile.
+var temporalServices = []string{"postgresql", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui"}
+
+func TestPlainUpRunsTemporalTheUIAndTheAWSWorker(t *testing.T) {
 	p := load(t, nil)
-	assert.ElementsMatch(t, []string{"postgresql", "temporal", "temporal-ui"}, p.ServiceNames())
-	assert.ElementsMatch(t, []string{"worker", "worker-local"}, p.DisabledServiceNames())
+	assert.ElementsMatch(t, append(slices.Clone(temporalServices), "worker"), p.ServiceNames())
+	assert.ElementsMatch(t, []string{"worker-local"}, p.DisabledServiceNames())
+}
 
-	pg, err := p.GetService("postgresql")
-	require.NoError(t, err)
-	require.NotNil(t, pg.HealthCheck, "postgresql needs a healthcheck for temporal to wait on")
+func TestLocalProfileRunsTheLocalWorkerInsteadOfTheAWSWorker(t *testing.T) {
+	p := load(t, nil, "local")
+	assert.ElementsMatch(t, append(slices.Clone(temporalServices), "worker-local"), p.ServiceNames(),
+		"one worker polls the task queue, not two")
+	assert.Contains(t, p.DisabledServiceNames(), "worker")
 
-	temporal, err := p.GetService("temporal")
-	require.NoError(t, err)
-	assert.Contains(t, temporal.Image, "temporalio/auto-setup:")
+	p = load(t, map[string]string{"COMPOSE_PROFILES": "local"})
+	assert.ElementsMatch(t, append(slices.Clone(temporalServices), "worker-local"), p.ServiceNames(),
+		"COMPOSE_PROFILES in the shell wins over .env")
+}
+
+func TestTemporalServerWithSchemaAndNamespaceSetUp(t *testing.T) {
+	p := load(t, nil)
+	pg := service(t, p, "postgresql")
+	require.NotNil(t, pg.HealthCheck, "postgresql needs a healthcheck for the schema set-up to wait on")
+
+	// The schema: a one-shot admin-tools container once the database is up.
+	schema := service(t, p, "temporal-schema")
+	assert.Contains(t, schema.Image, "temporalio/admin-tools:")
+	assert.Equal(t, types.ServiceConditionHealthy, schema.DependsOn["postgresql"].Condition)
+	assert.Equal(t, "postgres12", envValue(t, schema, "SQL_PLUGIN"))
+	assert.Equal(t, "postgresql", envValue(t, schema, "SQL_HOST"))
+	assert.Equal(t, envValue(t, pg, "POSTGRES_USER"), envValue(t, schema, "SQL_USER"))
+	assert.Equal(t, envValue(t, pg, "POSTGRES_PASSWORD"), envValue(t, schema, "SQL_PASSWORD"))
+	assert.Equal(t, filepath.Join("scripts", "compose", "temporal-schema.sh"), runsScript(t, p, schema))
+	assert.Empty(t, schema.Restart, "a one-shot is not restarted")
+
+	// The server: temporalio/server (auto-setup is deprecated), after the schema.
+	temporal := service(t, p, "temporal")
+	assert.Regexp(t, `^temporalio/server:1\.29\.\d+$`, temporal.Image)
+	assert.Equal(t, strings.TrimPrefix(temporal.Image, "temporalio/server:"),
+		strings.Split(strings.TrimPrefix(schema.Image, "temporalio/admin-tools:"), "-")[0],
+		"server and admin-tools of the same release")
+	assert.Equal(t, types.ServiceConditionCompletedSuccessfully, temporal.DependsOn["temporal-schema"].Condition)
 	assert.Equal(t, "postgres12", envValue(t, temporal, "DB"))
 	assert.Equal(t, "postgresql", envValue(t, temporal, "POSTGRES_SEEDS"), "temporal must find the database service")
 	assert.Equal(t, envValue(t, pg, "POSTGRES_PASSWORD"), envValue(t, temporal, "POSTGRES_PWD"))
-	require.Contains(t, temporal.DependsOn, "postgresql")
-	assert.Equal(t, types.ServiceConditionHealthy, temporal.DependsOn["postgresql"].Condition)
+	assert.Equal(t, "0.0.0.0", envValue(t, temporal, "BIND_ON_IP"), "reachable from the other containers and its healthcheck")
+	require.NotNil(t, temporal.HealthCheck, "temporal needs a healthcheck for the namespace set-up and the UI")
 	assert.True(t, publishes(temporal, 7233), "temporal frontend port")
 
-	ui, err := p.GetService("temporal-ui")
-	require.NoError(t, err)
+	// The namespace: a one-shot once the server is up.
+	ns := service(t, p, "temporal-namespace")
+	assert.Equal(t, schema.Image, ns.Image)
+	assert.Equal(t, types.ServiceConditionHealthy, ns.DependsOn["temporal"].Condition)
+	assert.Equal(t, "temporal:7233", envValue(t, ns, "TEMPORAL_ADDRESS"))
+	assert.Equal(t, "default", envValue(t, ns, "TEMPORAL_NAMESPACE"))
+	assert.Equal(t, filepath.Join("scripts", "compose", "temporal-namespace.sh"), runsScript(t, p, ns))
+
+	ui := service(t, p, "temporal-ui")
 	assert.Contains(t, ui.Image, "temporalio/ui:")
 	assert.Equal(t, "temporal:7233", envValue(t, ui, "TEMPORAL_ADDRESS"))
 	assert.True(t, publishes(ui, 8080), "Web UI port")
+
+	for _, s := range p.Services {
+		assert.NotContains(t, s.Image, "auto-setup", "temporalio/auto-setup is deprecated")
+	}
 }
 
-func TestAWSProfileWorkerPassesAWSSettingsThrough(t *testing.T) {
+func TestNamespaceFollowsTemporalNamespace(t *testing.T) {
+	p := load(t, map[string]string{"TEMPORAL_NAMESPACE": "batch"})
+	assert.Equal(t, "batch", envValue(t, service(t, p, "temporal-namespace"), "TEMPORAL_NAMESPACE"))
+	assert.Equal(t, "batch", envValue(t, service(t, p, "worker"), "TEMPORAL_NAMESPACE"))
+}
+
+// runsScript checks that one-shot service s runs, with sh, a script of the
+// repository mounted as a config, and returns the script's path relative to
+// the repository (scripts_test.go runs the scripts).
+func runsScript(t *testing.T, p *types.Project, s types.ServiceConfig) string {
+	t.Helper()
+	require.Len(t, s.Entrypoint, 2, "service %s: entrypoint [sh, script]", s.Name)
+	assert.Equal(t, "/bin/sh", s.Entrypoint[0])
+	require.Len(t, s.Configs, 1)
+	assert.Equal(t, s.Entrypoint[1], s.Configs[0].Target, "service %s runs the mounted script", s.Name)
+	cfg, ok := p.Configs[s.Configs[0].Source]
+	require.True(t, ok, "config %s is defined", s.Configs[0].Source)
+	require.NotEmpty(t, cfg.File, "config %s is a file", s.Configs[0].Source)
+	root, err := filepath.Abs(repoRoot)
+	require.NoError(t, err)
+	rel, err := filepath.Rel(root, cfg.File)
+	require.NoError(t, err)
+	require.FileExists(t, cfg.File)
+	return rel
+}
+
+func TestAWSWorkerPassesAWSSettingsThrough(t *testing.T) {
 	p := load(t, map[string]string{
 		"AWS_REGION":       "eu-west-1",
 		"AWS_PROFILE":      "platform",
 		"AWS_ENDPOINT_URL": "http://localstack:4566",
-	}, "aws")
-	assert.ElementsMatch(t, []string{"postgresql", "temporal", "temporal-ui", "worker"}, p.ServiceNames())
-
-	w, err := p.GetService("worker")
-	require.NoError(t, err)
+	})
+	w := service(t, p, "worker")
 	assertBuildsTarget(t, w, "worker")
 	assert.Equal(t, "eu-west-1", envValue(t, w, "AWS_REGION"))
 	assert.Equal(t, "platform", envValue(t, w, "AWS_PROFILE"))
@@ -94,21 +172,47 @@ func TestAWSProfileWorkerPassesAWSSettingsThrough(t *testing.T) {
 	}
 	assert.Equal(t, "temporal:7233", envValue(t, w, "TEMPORAL_ADDRESS"))
 	assert.Equal(t, "ecs-tasks", envValue(t, w, "TEMPORAL_ECS_TASK_QUEUE"))
-	assert.Contains(t, w.DependsOn, "temporal")
+	assert.Equal(t, types.ServiceConditionCompletedSuccessfully, w.DependsOn["temporal-namespace"].Condition,
+		"the worker starts once its namespace exists")
 	assert.Empty(t, w.Command, "the aws worker must not run --local-ecs")
+	assert.Equal(t, "false", envValue(t, w, "TEMPORAL_ECS_LOCAL_ECS"), "nor through the environment")
 }
 
-func TestLocalProfileRunsWorkerWithLocalECS(t *testing.T) {
-	p := load(t, nil, "local")
-	assert.ElementsMatch(t, []string{"postgresql", "temporal", "temporal-ui", "worker-local"}, p.ServiceNames())
-
-	w, err := p.GetService("worker-local")
+func TestAWSWorkerUserAndConfigDirectory(t *testing.T) {
+	root, err := filepath.Abs(repoRoot)
 	require.NoError(t, err)
+
+	w := service(t, load(t, nil), "worker")
+	assert.Equal(t, "65532:65532", w.User, "the distroless nonroot user by default")
+	require.Len(t, w.Volumes, 1)
+	v := w.Volumes[0]
+	assert.Equal(t, "/aws", v.Target)
+	assert.True(t, v.ReadOnly)
+	assert.Equal(t, filepath.Join(root, "scripts", "compose", "aws"), v.Source,
+		"without AWS_CONFIG_DIR, an empty directory of the repository, never ~/.aws")
+	entries, err := os.ReadDir(v.Source)
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.NotContains(t, []string{"config", "credentials"}, e.Name(), "the default directory holds no AWS configuration")
+	}
+	assert.Equal(t, "/aws/config", envValue(t, w, "AWS_CONFIG_FILE"))
+	assert.Equal(t, "/aws/credentials", envValue(t, w, "AWS_SHARED_CREDENTIALS_FILE"))
+
+	home := t.TempDir()
+	w = service(t, load(t, map[string]string{"TEMPORAL_ECS_WORKER_USER": "1000:1000", "AWS_CONFIG_DIR": home}), "worker")
+	assert.Equal(t, "1000:1000", w.User)
+	assert.Equal(t, home, w.Volumes[0].Source)
+}
+
+func TestLocalWorkerRunsWithLocalECS(t *testing.T) {
+	p := load(t, nil, "local")
+	w := service(t, p, "worker-local")
 	assertBuildsTarget(t, w, "worker-local")
 	require.NotEmpty(t, w.Command)
 	assert.True(t, slices.ContainsFunc(w.Command, func(a string) bool { return strings.HasPrefix(a, "--local-ecs") }),
 		"worker-local runs with --local-ecs: %v", w.Command)
 	assert.Equal(t, "temporal:7233", envValue(t, w, "TEMPORAL_ADDRESS"))
+	assert.Equal(t, types.ServiceConditionCompletedSuccessfully, w.DependsOn["temporal-namespace"].Condition)
 	assert.NotEmpty(t, envValue(t, w, "AWS_ACCESS_KEY_ID"), "fixed local credentials let the host's starter read logs")
 	require.True(t, publishes(w, 4599), "local ECS endpoint port")
 	for _, p := range w.Ports {
