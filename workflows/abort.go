@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
@@ -139,11 +138,8 @@ func (r *run) startWaitOutcome(f workflow.Future) (res *activities.TaskResult, a
 		r.status.LastStatus = started.LastStatus
 		return nil, true
 	}
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
-		if res := resultDetails(app); res != nil {
-			return res, false
-		}
+	if res := errResult(err); res != nil {
+		return res, false
 	}
 	r.logger.Info("The wait for the start ended without the stopped task's result", "TaskArn", r.task.TaskArn, "Error", err)
 	return nil, true

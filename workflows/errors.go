@@ -52,6 +52,16 @@ func errType(err error) string {
 	return ""
 }
 
+// errResult returns the task result the application error in err's chain
+// carries (a task that failed to start has one), or nil.
+func errResult(err error) *activities.TaskResult {
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) {
+		return nil
+	}
+	return resultDetails(app)
+}
+
 // outOfTime reports whether an activity failed for lack of time rather than
 // for a reason of its own.
 func outOfTime(err error) bool {

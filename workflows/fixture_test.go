@@ -60,8 +60,9 @@ type fakes struct {
 	finishIn  time.Duration
 	// stoppedIn is how long WaitForTaskFinish takes once StopTask was
 	// called (the wait that follows a stop).
-	stoppedIn time.Duration
-	stopped   activities.TaskResult
+	stoppedIn  time.Duration
+	stopped    activities.TaskResult
+	stoppedErr error // fails the wait after StopTask instead
 
 	stopErr       error
 	deregisterErr error
@@ -218,6 +219,9 @@ func (f *fakes) install(env *testsuite.TestWorkflowEnvironment) {
 			defer f.mu.Unlock()
 			f.finishWaits = append(f.finishWaits, in)
 			if len(f.stops) > 0 {
+				if f.stoppedErr != nil {
+					return nil, f.stoppedErr
+				}
 				r := f.stopped
 				return &r, nil
 			}

@@ -36,8 +36,10 @@ type Status struct {
 	// when the job named none.
 	Cluster string `json:"cluster,omitempty"`
 	// LastStatus is the last ECS task status the workflow learnt
-	// (RUNNING, STOPPED, ...); the wait activities poll more often than
-	// they report.
+	// (RUNNING, STOPPED, ...): empty while it waits for the task to start,
+	// since RunTask's result does not carry ECS's initial status and the
+	// wait activities report only when they return (they poll far more
+	// often; their heartbeat details hold the latest status).
 	LastStatus string `json:"lastStatus,omitempty"`
 	// ExitCode is the orchestrated container's exit code once the task has
 	// stopped (-1 when ECS reported none).

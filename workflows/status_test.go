@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	sdkpb "go.temporal.io/api/sdk/v1"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
 )
@@ -57,6 +58,7 @@ func TestStatusQueryFollowsThePhases(t *testing.T) {
 	assert.Equal(t, "temporal-ecs/main/0f1e2d3c4b5a", waiting.LogStream)
 	assert.Equal(t, "eu-west-1", waiting.LogRegion)
 	assert.Nil(t, waiting.ExitCode)
+	assert.Empty(t, waiting.LastStatus, "RunTask's result does not carry ECS's initial status: unknown until a wait reports")
 	assert.Contains(t, got[3].details, testTaskArn)
 
 	assert.Equal(t, "RUNNING", got[4].st.LastStatus)
@@ -81,6 +83,28 @@ func TestStatusQueryDuringStop(t *testing.T) {
 
 	assert.Equal(t, PhaseStopping, during.Phase, "the in-flight wait is still watching the task stop")
 	assert.Equal(t, PhaseCancelled, queryStatus(t, env).Phase)
+}
+
+// A task that stopped before it ran is reported as such by the start wait's
+// error, even when the wait after StopTask cannot confirm it.
+func TestStatusOfATaskThatFailedToStart(t *testing.T) {
+	f := newFakes()
+	failed := f.stoppedBeforeRun
+	failed.StopCode, failed.StoppedReason = "TaskFailedToStart", "CannotPullContainerError"
+	f.startErr = temporal.NewNonRetryableApplicationError("CannotPullContainerError", "TaskFailedToStart", nil, failed)
+	f.stoppedErr = temporal.NewNonRetryableApplicationError("task no longer described by ECS", activities.ErrTaskNotFound, nil)
+	env := newEnv(t, f)
+	execute(t, env)
+
+	assert.Equal(t, "TaskFailedToStart", appError(t, env).Type())
+	st := queryStatus(t, env)
+	assert.Equal(t, "STOPPED", st.LastStatus)
+	assert.Equal(t, "TaskFailedToStart", st.StopCode)
+	assert.Equal(t, "CannotPullContainerError", st.StoppedReason)
+	require.NotNil(t, st.ExitCode)
+	assert.Equal(t, -1, *st.ExitCode)
+	require.NotEmpty(t, st.Warnings)
+	assert.Contains(t, st.Warnings[0], "could not confirm")
 }
 
 func TestStatusClusterFallsBackToECSArn(t *testing.T) {

@@ -141,6 +141,9 @@ func (r *run) watch() (*activities.TaskResult, error) {
 	}
 	var started activities.WaitForStartResult
 	if err := startFut.Get(r.cleanup, &started); err != nil {
+		if res := errResult(err); res != nil {
+			r.status.setResult(res) // stopped before it ran: known now, whatever the wait after StopTask learns
+		}
 		if !outOfTime(err) && errType(err) == activities.ErrTaskStartTimeout && r.changed(changeStartTimeoutStopped) {
 			r.stopped = true
 		}
