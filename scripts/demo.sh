@@ -29,9 +29,14 @@ else
 fi
 
 pids=()
+build=
 cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
+	if [[ -n $build ]]; then
+		kill -TERM "$build" 2>/dev/null || true
+		wait "$build" 2>/dev/null || true
+	fi
 	if ((${#pids[@]})); then
 		say "stopping the worker and the Temporal server"
 		# Reverse order: the worker first, so it leaves no task running.
@@ -75,7 +80,14 @@ detach=()
 command -v setsid >/dev/null 2>&1 && detach=(setsid)
 
 mkdir -p "$DEMO_DIR/bin"
-$GO tool -modfile=tools/go.mod temporal --version >/dev/null # builds it on first use
+
+# The worker and the starter build (one go build, both binaries) while the
+# Temporal CLI is located and the server starts.
+say "building the worker and the starter"
+$GO build -o "$DEMO_DIR/bin/" ./worker ./starter >"$DEMO_DIR/build.log" 2>&1 &
+build=$!
+
+# go tool -n builds the CLI on first use (minutes) and prints its cached path.
 TEMPORAL=$($GO tool -modfile=tools/go.mod -n temporal)
 
 say "starting the Temporal dev server on $ADDRESS (Web UI http://localhost:$UI_PORT)"
@@ -85,8 +97,13 @@ ${detach[@]+"${detach[@]}"} "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "
 server=$!
 pids+=("$server")
 
-say "building the worker and the starter (while the server starts)"
-$GO build -o "$DEMO_DIR/bin/" ./worker ./starter
+if ! wait "$build"; then
+	build=
+	say "building the worker and the starter failed:"
+	cat "$DEMO_DIR/build.log" >&2
+	exit 1
+fi
+build=
 wait_until "the Temporal server" "$server" "$DEMO_DIR/server.log" \
 	"$TEMPORAL" operator cluster health --address "$ADDRESS"
 
