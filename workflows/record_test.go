@@ -4,8 +4,8 @@ package workflows
 // activities and writes the histories that TestReplayRecordedHistories
 // replays. It overwrites the files of its scenarios: after a change to the
 // workflow's commands (guarded with workflow.GetVersion), rename the old
-// files first (success-v1.json, ...) so that they are still replayed, then
-// record:
+// files first (success-v2.json, ... : v1 is taken) so that they are still
+// replayed, then record:
 //
 //	go tool -modfile=tools/go.mod temporal server start-dev --headless --port 7234 \
 //	    --http-port 7244 --metrics-port 7245 --ui-port 8234 --db-filename /tmp/record.db &
@@ -59,6 +59,17 @@ var recordedScenarios = []struct {
 	}},
 	{name: "cancelled", cancelIn: PhaseRunning, check: requireCanceledError},
 	{name: "cancelled-while-starting", cancelIn: PhaseWaitingForStart, check: requireCanceledError},
+	{name: "start-timeout", check: requireErrorType(activities.ErrTaskStartTimeout)},
+	{name: "runtask-gave-up", check: requireErrorType(activities.ErrNetworkConfiguration)},
+	{name: "definition-inactive", check: func(t *testing.T, err error) { require.NoError(t, err) }},
+}
+
+func requireErrorType(typ string) func(t *testing.T, err error) {
+	return func(t *testing.T, err error) {
+		var app *temporal.ApplicationError
+		require.ErrorAs(t, err, &app)
+		require.Equal(t, typ, app.Type())
+	}
 }
 
 func requireCanceledError(t *testing.T, err error) {
@@ -129,12 +140,13 @@ func waitForPhase(ctx context.Context, t *testing.T, c client.Client, run client
 // recorderFakes stand in for the activities, by name, on a real worker.
 // Each behaves by the scenario its workflow ID names.
 type recorderFakes struct {
-	mu      sync.Mutex
-	stopped map[string]chan struct{} // task ARN → closed by StopTask
+	mu        sync.Mutex
+	stopped   map[string]chan struct{} // task ARN → closed by StopTask
+	registers map[string]int           // run ID → GetOrRegisterTaskDefinition calls
 }
 
 func newRecorderFakes() *recorderFakes {
-	return &recorderFakes{stopped: map[string]chan struct{}{}}
+	return &recorderFakes{stopped: map[string]chan struct{}{}, registers: map[string]int{}}
 }
 
 func scenario(ctx context.Context) string {
@@ -160,6 +172,7 @@ func (f *recorderFakes) register(w worker.Registry) {
 	reg(f.waitForStart, "WaitForTaskStart")
 	reg(f.waitForFinish, "WaitForTaskFinish")
 	reg(f.stopTask, "StopTask")
+	reg(f.stopTasksStartedBy, "StopTasksStartedBy")
 	reg(f.deregister, "DeregisterTaskDefinition")
 }
 
@@ -179,11 +192,27 @@ func (f *recorderFakes) prepare(_ context.Context, in activities.PrepareInput) (
 	}, nil
 }
 
-func (f *recorderFakes) getOrRegister(context.Context, *job.Prepared) (*activities.RegisterResult, error) {
-	return &activities.RegisterResult{TaskDefinitionArn: testTaskDefArn, Registered: true}, nil
+func (f *recorderFakes) getOrRegister(ctx context.Context, _ *job.Prepared) (*activities.RegisterResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	run := activity.GetInfo(ctx).WorkflowExecution.RunID
+	f.registers[run]++
+	if f.registers[run] > 1 { // registered again: the next revision
+		return &activities.RegisterResult{TaskDefinitionArn: strings.TrimSuffix(testTaskDefArn, ":7") + ":8", Registered: true}, nil
+	}
+	// definition-inactive: another job's shared revision, from the cache.
+	return &activities.RegisterResult{TaskDefinitionArn: testTaskDefArn, Registered: scenario(ctx) != "definition-inactive"}, nil
 }
 
 func (f *recorderFakes) runTask(ctx context.Context, in activities.RunTaskInput) (*activities.TaskRef, error) {
+	switch sc := scenario(ctx); {
+	case sc == "runtask-gave-up" && activity.GetInfo(ctx).Attempt == 1:
+		return nil, errors.New("read tcp: connection reset by peer") // the response is lost
+	case sc == "runtask-gave-up":
+		return nil, temporal.NewNonRetryableApplicationError("subnet-1 not found", activities.ErrNetworkConfiguration, nil)
+	case sc == "definition-inactive" && in.TaskDefinitionArn == testTaskDefArn:
+		return nil, temporal.NewNonRetryableApplicationError("task definition is INACTIVE", activities.ErrTaskDefinitionInactive, nil)
+	}
 	arn := "arn:aws:ecs:eu-west-1:123456789012:task/jobs/" + scenario(ctx)
 	return &activities.TaskRef{
 		Region: "eu-west-1", Cluster: in.Job.Cluster, ClusterArn: testClusterArn, TaskArn: arn,
@@ -207,11 +236,15 @@ func (f *recorderFakes) waitForStart(ctx context.Context, in activities.WaitInpu
 		return nil, temporal.NewNonRetryableApplicationError(
 			"CannotPullContainerError: pull access denied for alpine:3.20", "TaskFailedToStart", nil)
 	case "cancelled-while-starting":
-		// PROVISIONING until stopped or cancelled.
+		// PROVISIONING until stopped or cancelled, then stopped before it ran.
 		if err := f.untilStopped(ctx, in.Task.TaskArn); err != nil {
 			return nil, err
 		}
-		return nil, temporal.NewNonRetryableApplicationError("Task stopped by user", "UserInitiated", nil)
+		return nil, temporal.NewNonRetryableApplicationError("Task stopped by user", "UserInitiated", nil,
+			f.result(in, -1, "UserInitiated"))
+	case "start-timeout":
+		return nil, temporal.NewNonRetryableApplicationError("ECS task did not start within 5m0s; it was stopped",
+			activities.ErrTaskStartTimeout, nil)
 	}
 	return &activities.WaitForStartResult{LastStatus: "RUNNING"}, nil
 }
@@ -234,10 +267,12 @@ func (f *recorderFakes) untilStopped(ctx context.Context, taskArn string) error 
 
 func (f *recorderFakes) waitForFinish(ctx context.Context, in activities.WaitInput) (*activities.TaskResult, error) {
 	switch scenario(ctx) {
-	case "success":
+	case "success", "definition-inactive":
 		return f.result(in, 0, "EssentialContainerExited"), nil
 	case "exit-nonzero":
 		return f.result(in, 3, "EssentialContainerExited"), nil
+	case "start-timeout": // stopped by the start wait
+		return f.result(in, -1, "UserInitiated"), nil
 	}
 	// Runs until stopped, heartbeating like the real wait.
 	if err := f.untilStopped(ctx, in.Task.TaskArn); err != nil {
@@ -260,6 +295,13 @@ func (f *recorderFakes) stopTask(_ context.Context, in activities.StopInput) err
 		close(ch)
 	}
 	return nil
+}
+
+func (f *recorderFakes) stopTasksStartedBy(ctx context.Context, in activities.StopStartedByInput) ([]string, error) {
+	if scenario(ctx) == "runtask-gave-up" {
+		return []string{"arn:aws:ecs:eu-west-1:123456789012:task/jobs/" + scenario(ctx)}, nil
+	}
+	return nil, nil
 }
 
 func (f *recorderFakes) deregister(context.Context, activities.DeregisterInput) error { return nil }
