@@ -29,8 +29,11 @@ var a *activities.Activities
 // Cancelled before RunTask, it starts no task. Cancelled later, or failing
 // after RunTask, it stops the task (StopTask), waits a bounded time until
 // the task is STOPPED and deregisters when configured, on a disconnected
-// context: no ECS task outlives its workflow. The StatusQuery reports
-// progress, and the workflow's current details mirror it in the Web UI.
+// context: no ECS task outlives its workflow. When RunTask itself gives up,
+// the tasks carrying the workflow's startedBy are stopped, in case a lost
+// response started one. A shared task definition found INACTIVE at RunTask
+// is registered again, once. The StatusQuery reports progress, and the
+// workflow's current details mirror it in the Web UI.
 func RunECSTask(ctx workflow.Context, jobConfig json.RawMessage) (*activities.TaskResult, error) {
 	cleanup, _ := workflow.NewDisconnectedContext(ctx)
 	r := &run{ctx: ctx, cleanup: cleanup, logger: workflow.GetLogger(ctx)}
