@@ -162,7 +162,7 @@ func stopStartedByOptions(summary string) workflow.ActivityOptions {
 		StartToCloseTimeout:    2 * stopTimeout,
 		ScheduleToCloseTimeout: stopTotal,
 		RetryPolicy: retry(30*time.Second, 0,
-			activities.ErrInvalidJobConfiguration, activities.ErrClusterNotFound),
+			activities.ErrInvalidIdentifier, activities.ErrClusterNotFound),
 		Summary: summary,
 	}
 }
