@@ -12,8 +12,7 @@ all: build
 ## build: compile every package and the two binaries into bin/
 build:
 	$(GO) build ./...
-	$(GO) build -o bin/worker ./worker
-	$(GO) build -o bin/starter ./starter
+	$(GO) build -o bin/ ./worker ./starter
 
 ## tools: build the pinned dev tools (Temporal CLI, staticcheck) into the Go build cache
 tools:
