@@ -24,12 +24,12 @@ type logRecord struct {
 
 // logCapture is a slog handler that keeps every record.
 type logCapture struct {
-	mu      sync.Mutex
+	mu      *sync.Mutex // shared with the handlers WithAttrs derives
 	records *[]logRecord
 	attrs   []slog.Attr
 }
 
-func newLogCapture() *logCapture { return &logCapture{records: &[]logRecord{}} }
+func newLogCapture() *logCapture { return &logCapture{mu: &sync.Mutex{}, records: &[]logRecord{}} }
 
 func (h *logCapture) Enabled(context.Context, slog.Level) bool { return true }
 
@@ -49,7 +49,7 @@ func (h *logCapture) Handle(_ context.Context, r slog.Record) error {
 }
 
 func (h *logCapture) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &logCapture{records: h.records, attrs: append(append([]slog.Attr{}, h.attrs...), attrs...)}
+	return &logCapture{mu: h.mu, records: h.records, attrs: append(append([]slog.Attr{}, h.attrs...), attrs...)}
 }
 
 func (h *logCapture) WithGroup(string) slog.Handler { return h }

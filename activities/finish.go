@@ -45,25 +45,29 @@ func (a *Activities) WaitForTaskFinish(ctx context.Context, in WaitInput) (*Task
 			if err != nil {
 				return nil, err
 			}
-			if err := out.pump(ctx); err != nil {
-				return nil, err
+			status := prog.LastStatus
+			if task != nil {
+				status = aws.ToString(task.LastStatus)
+				if status != prog.LastStatus {
+					a.logger(ctx).Info("ECS task status", "status", status, "taskArn", ref.TaskArn)
+				}
+				prog.LastStatus = status
 			}
-			prog.LogCursor = out.cursor()
-			if task == nil {
+			if task == nil || status != "STOPPED" {
+				if err := out.pump(ctx); err != nil {
+					return nil, err
+				}
+				prog.LogCursor = out.cursor()
 				heartbeat(ctx, prog)
 				continue
 			}
-			status := aws.ToString(task.LastStatus)
-			if status != prog.LastStatus {
-				a.logger(ctx).Info("ECS task status", "status", status, "taskArn", ref.TaskArn)
-			}
-			prog.LastStatus = status
-			heartbeat(ctx, prog)
-			if status != "STOPPED" {
-				continue
-			}
-			// The last lines may have been written after the previous read.
-			if err := out.pump(ctx); err != nil {
+			// Every line, the last ones included, is read before the
+			// result: the drain heartbeats as it goes.
+			err = out.drain(ctx, func() {
+				prog.LogCursor = out.cursor()
+				heartbeat(ctx, prog)
+			})
+			if err != nil {
 				return nil, err
 			}
 			prog.LogCursor = out.cursor()
@@ -98,7 +102,11 @@ func (a *Activities) newOutputStream(ctx context.Context, in WaitInput, cursor *
 	if region == "" {
 		region = ref.Region
 	}
-	opts := LogTailerOptions{Limiter: a.logLimit, PageSize: a.opts.LogPageSize}
+	// A poll never waits for the shared rate limiter longer than the poll
+	// interval, so that the activity heartbeats in time however many tasks
+	// stream at once; the lines left come at the next poll.
+	opts := LogTailerOptions{Limiter: a.logLimit, PageSize: a.opts.LogPageSize,
+		MaxWait: seconds(in.PollIntervalSeconds, defaultPollInterval)}
 	if cursor != nil {
 		opts.Cursor = *cursor
 	}
@@ -109,7 +117,8 @@ func (a *Activities) newOutputStream(ctx context.Context, in WaitInput, cursor *
 	return out
 }
 
-// pump writes the lines written since the last call. Failing to read the
+// pump writes the lines written since the last call, waiting for the
+// worker's log rate limiter at most one poll interval. Failing to read the
 // logs is not the job's failure: it is logged and the wait goes on; only
 // the activity's cancellation stops it.
 func (o *outputStream) pump(ctx context.Context) error {
@@ -117,16 +126,42 @@ func (o *outputStream) pump(ctx context.Context) error {
 		return nil
 	}
 	events, err := o.tailer.Next(ctx)
+	o.write(ctx, events)
+	return o.readError(ctx, err)
+}
+
+// drain writes every line left in the stream, however long the rate limiter
+// makes it wait, calling beat after each page and while it waits. Failures
+// are handled as pump's.
+func (o *outputStream) drain(ctx context.Context, beat func()) error {
+	if o.tailer == nil {
+		return nil
+	}
+	err := o.tailer.Drain(ctx, func(events []LogEvent) {
+		o.write(ctx, events)
+		beat()
+	})
+	return o.readError(ctx, err)
+}
+
+// write logs the events, one line each, with the task's attributes.
+func (o *outputStream) write(ctx context.Context, events []LogEvent) {
 	log := o.a.logger(ctx)
 	for _, ev := range events {
 		log.Info(ev.Message, o.attrs...)
 	}
-	if err != nil {
-		if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-			return ctx.Err()
-		}
-		log.Warn("Failed to read the container's log events", append([]any{"error", err}, o.attrs...)...)
+}
+
+// readError returns the activity's cancellation; any other read failure is
+// only logged.
+func (o *outputStream) readError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
 	}
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return ctx.Err()
+	}
+	o.a.logger(ctx).Warn("Failed to read the container's log events", append([]any{"error", err}, o.attrs...)...)
 	return nil
 }
 

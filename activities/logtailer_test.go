@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,4 +88,81 @@ func TestLogTailerWaitsOnTheLimiter(t *testing.T) {
 	_, err := tl.Next(context.Background())
 	require.Error(t, err)
 	assert.Zero(t, logs.calls)
+}
+
+func TestLogTailerNextGivesItsTurnBackRatherThanWaitLongerThanMaxWait(t *testing.T) {
+	logs := newFakeLogs(1)
+	logs.write("g", "s", 1, "a", "b", "c")
+	// One call now, the next only in an hour.
+	lim := rate.NewLimiter(rate.Every(time.Hour), 1)
+	tl := NewLogTailer(logs, "g", "s", LogTailerOptions{Limiter: lim, MaxWait: 10 * time.Millisecond})
+
+	got, err := tl.Next(context.Background())
+	require.NoError(t, err, "a busy limiter is not an error")
+	assert.Equal(t, []string{"a"}, messages(got), "one page, then the turn is given back")
+	got, err = tl.Next(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	assert.Equal(t, 1, logs.calls)
+
+	lim.SetLimit(rate.Inf)
+	got, err = tl.Next(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b", "c"}, messages(got), "the next call reads on from the cursor")
+}
+
+func TestLogTailerDrainReadsEveryPageWhateverTheirNumber(t *testing.T) {
+	logs := newFakeLogs(1)
+	var want []string
+	for i := range 3 * maxLogPages {
+		want = append(want, strconv.Itoa(i))
+	}
+	logs.write("g", "s", 1, want...)
+	tl := NewLogTailer(logs, "g", "s", LogTailerOptions{})
+
+	var got []string
+	require.NoError(t, tl.Drain(context.Background(), func(events []LogEvent) { got = append(got, messages(events)...) }))
+	assert.Equal(t, want, got)
+
+	next, err := tl.Next(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, next, "the cursor is at the end")
+}
+
+func TestLogTailerDrainWaitsForTheLimiterReportingProgressMeanwhile(t *testing.T) {
+	logs := newFakeLogs(1)
+	logs.write("g", "s", 1, "a", "b", "c")
+	// A token every 30ms: longer than MaxWait, so each wait reports.
+	lim := rate.NewLimiter(rate.Every(30*time.Millisecond), 1)
+	tl := NewLogTailer(logs, "g", "s", LogTailerOptions{Limiter: lim, MaxWait: 5 * time.Millisecond})
+
+	var got []string
+	beats := 0
+	err := tl.Drain(context.Background(), func(events []LogEvent) {
+		if len(events) == 0 {
+			beats++
+		}
+		got = append(got, messages(events)...)
+	})
+
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b", "c"}, got)
+	assert.Positive(t, beats, "progress is reported while waiting")
+}
+
+func TestLogTailerDrainFailsAtOnceWhenTheWaitWouldOutlastTheContext(t *testing.T) {
+	logs := newFakeLogs(1)
+	logs.write("g", "s", 1, "a", "b")
+	lim := rate.NewLimiter(rate.Every(time.Hour), 1)
+	tl := NewLogTailer(logs, "g", "s", LogTailerOptions{Limiter: lim})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	var got []string
+	err := tl.Drain(ctx, func(events []LogEvent) { got = append(got, messages(events)...) })
+
+	require.Error(t, err)
+	assert.Equal(t, []string{"a"}, got, "what was read before is handed on")
+	assert.Equal(t, int64(1), tl.Cursor().LastTimestamp)
+	assert.Equal(t, 1, tl.Cursor().SeenAtLast)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -30,9 +31,9 @@ type startProgress struct {
 // that has already run and stopped between two polls is returned as
 // Finished (its output streamed first when StreamOutput is set, so the
 // workflow can skip WaitForTaskFinish); one that stopped without running is
-// a non-retryable error whose
-// type is ECS's stopCode. When the task does not start within the start
-// timeout, it is stopped and the error is TaskStartTimeout.
+// a non-retryable error whose type is ECS's stopCode. At the start timeout
+// the task is described once more: unless it has started (or stopped) by
+// then, it is stopped and the error is TaskStartTimeout.
 func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitForStartResult, error) {
 	ref := in.Task
 	var prog startProgress
@@ -43,7 +44,12 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 		prog.WaitingSince = time.Now()
 	}
 	timeout := seconds(float64(in.StartTimeoutSeconds), defaultStartTimeout)
-	deadline := time.NewTimer(time.Until(prog.WaitingSince.Add(timeout)))
+	remaining := time.Until(prog.WaitingSince.Add(timeout))
+	if remaining <= 0 {
+		// A retried attempt past the deadline.
+		return a.atStartDeadline(ctx, in, prog, timeout)
+	}
+	deadline := time.NewTimer(remaining)
 	defer deadline.Stop()
 
 	sub := a.watch(ref, in.PollIntervalSeconds)
@@ -56,7 +62,7 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 		case <-sub.Done():
 			return nil, errWorkerStopping()
 		case <-deadline.C:
-			return nil, a.stopAfterStartTimeout(ctx, ref, timeout)
+			return a.atStartDeadline(ctx, in, prog, timeout)
 		case snap := <-sub.C():
 			task, err := poll.observe(snap, ref)
 			if err != nil {
@@ -72,23 +78,76 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 			}
 			prog.LastStatus = status
 			heartbeat(ctx, prog)
-			switch {
-			case status == "STOPPED" && hasRun(task):
-				// It ran and stopped between two polls: report it finished,
-				// with its output, since the workflow skips the finish wait.
-				if err := a.newOutputStream(ctx, in, nil).pump(ctx); err != nil {
-					return nil, err
-				}
-				r := taskResult(ref, task)
-				a.reportExit(ctx, ref, r)
-				return &WaitForStartResult{LastStatus: status, Finished: r}, nil
-			case status == "STOPPED":
-				return nil, a.failedToStart(ref, task)
-			case status == "RUNNING" || task.StartedAt != nil:
-				return &WaitForStartResult{LastStatus: status}, nil
+			if res, done, err := a.startOutcome(ctx, in, task, func() { heartbeat(ctx, prog) }); done {
+				return res, err
 			}
 		}
 	}
+}
+
+// startOutcome is what a snapshot of the task means for WaitForTaskStart:
+// started (RUNNING, or a start time), finished (it ran and stopped between
+// two polls: returned with its output streamed, since the workflow then
+// skips WaitForTaskFinish), failed to start (stopped without running), or
+// not done yet. beat heartbeats while the output is read.
+func (a *Activities) startOutcome(ctx context.Context, in WaitInput, task *types.Task, beat func()) (*WaitForStartResult, bool, error) {
+	ref := in.Task
+	status := aws.ToString(task.LastStatus)
+	switch {
+	case status == "STOPPED" && hasRun(task):
+		if err := a.newOutputStream(ctx, in, nil).drain(ctx, beat); err != nil {
+			return nil, true, err
+		}
+		r := taskResult(ref, task)
+		a.reportExit(ctx, ref, r)
+		return &WaitForStartResult{LastStatus: status, Finished: r}, true, nil
+	case status == "STOPPED":
+		return nil, true, a.failedToStart(ref, task)
+	case status == "RUNNING" || task.StartedAt != nil:
+		return &WaitForStartResult{LastStatus: status}, true, nil
+	}
+	return nil, false, nil
+}
+
+// atStartDeadline takes a last look at the task before stopping it, so
+// that one which started (or even ran and stopped) since the previous poll
+// is reported as such rather than stopped. When the look fails or the task
+// has still not started, it is stopped.
+func (a *Activities) atStartDeadline(ctx context.Context, in WaitInput, prog startProgress, timeout time.Duration) (*WaitForStartResult, error) {
+	ref := in.Task
+	task, err := a.describeTask(ctx, ref)
+	switch {
+	case err != nil:
+		a.logger(ctx).Warn("Cannot describe the ECS task at its start deadline: stopping it", "taskArn", ref.TaskArn, "error", err)
+	case task != nil:
+		if res, done, err := a.startOutcome(ctx, in, task, func() { heartbeat(ctx, prog) }); done {
+			return res, err
+		}
+	}
+	return nil, a.stopAfterStartTimeout(ctx, ref, timeout)
+}
+
+// describeTask describes one task directly (not through the watcher); nil
+// when ECS does not describe it.
+func (a *Activities) describeTask(ctx context.Context, ref TaskRef) (*types.Task, error) {
+	cluster := ref.ClusterArn
+	if cluster == "" {
+		cluster = ref.Cluster
+	}
+	in := &ecs.DescribeTasksInput{Tasks: []string{ref.TaskArn}}
+	if cluster != "" {
+		in.Cluster = aws.String(cluster)
+	}
+	out, err := a.clients.get(ref.Region, ref.RoleArn).ECS.DescribeTasks(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out.Tasks {
+		if aws.ToString(out.Tasks[i].TaskArn) == ref.TaskArn {
+			return &out.Tasks[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // failedToStart is the error of a task that stopped without running: its

@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"golang.org/x/time/rate"
 )
 
 const fastPoll = 0.002 // seconds
@@ -343,4 +346,142 @@ func TestLogReadsShareTheWorkersRateLimit(t *testing.T) {
 	w.logs.mu.Lock()
 	defer w.logs.mu.Unlock()
 	assert.Equal(t, 1, w.logs.calls, "both activities drew on one limiter")
+}
+
+func TestWaitForTaskStartTakesALastLookBeforeStoppingAtTheDeadline(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		setup    func(w *fakeWorld, arn string)
+		finished bool
+	}{
+		{"started just before", func(w *fakeWorld, arn string) {
+			w.ecs.update(arn, func(t *types.Task) { t.LastStatus = aws.String("RUNNING") })
+		}, false},
+		{"ran and stopped just before", func(w *fakeWorld, arn string) {
+			w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "Essential container in task exited", map[string]int32{"main": 4})
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newFakeWorld()
+			a := newTestActivities(t, w)
+			arn := w.ecs.addTask("PENDING")
+			tc.setup(w, arn)
+			env := newTestEnv(t, a)
+			// The deadline has passed: the last look is all that is left.
+			env.SetHeartbeatDetails(startProgress{LastStatus: "PENDING", WaitingSince: time.Now().Add(-time.Hour)})
+
+			var res WaitForStartResult
+			err := env.run(&res, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+
+			require.NoError(t, err)
+			if tc.finished {
+				require.NotNil(t, res.Finished)
+				assert.Equal(t, 4, res.Finished.ExitCode)
+			} else {
+				assert.Equal(t, "RUNNING", res.LastStatus)
+				assert.Nil(t, res.Finished)
+			}
+			w.ecs.mu.Lock()
+			defer w.ecs.mu.Unlock()
+			assert.Empty(t, w.ecs.stopped, "a task that started is not stopped")
+		})
+	}
+}
+
+func TestWaitForTaskStartStopsTheTaskWhenTheLastLookFails(t *testing.T) {
+	w := newFakeWorld()
+	w.ecs.describeTasksErr = errors.New("ecs unavailable")
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("RUNNING")
+	env := newTestEnv(t, a)
+	env.SetHeartbeatDetails(startProgress{WaitingSince: time.Now().Add(-time.Hour)})
+
+	err := env.run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+
+	requireAppError(t, err, ErrTaskStartTimeout, true)
+	w.ecs.mu.Lock()
+	defer w.ecs.mu.Unlock()
+	assert.Contains(t, w.ecs.stopped, arn)
+}
+
+// manyLines writes n lines to the stream and returns them.
+func manyLines(f *fakeLogs, group, stream string, n int) []string {
+	var lines []string
+	for i := range n {
+		lines = append(lines, fmt.Sprintf("line %d", i))
+	}
+	f.write(group, stream, 1000, lines...)
+	return lines
+}
+
+func TestWaitForTaskFinishDrainsEveryLineLeftAfterTheTaskStopped(t *testing.T) {
+	w := newFakeWorld()
+	w.logs.pageSize = 1
+	a := newTestActivities(t, w, func(o *Options) { o.LogEventsPerSecond = 1e6 })
+	arn := w.ecs.addTask("RUNNING")
+	ref := testRef(arn)
+	ref.LogGroup, ref.LogStream = "g", "p/main/"+taskID(arn)
+	// More pages than any bounded number of reads would fetch.
+	lines := manyLines(w.logs, ref.LogGroup, ref.LogStream, 3*maxLogPages)
+	w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "exited", map[string]int32{"main": 0})
+	env := newTestEnv(t, a)
+
+	require.NoError(t, env.run(nil, a.WaitForTaskFinish, WaitInput{Task: ref, PollIntervalSeconds: fastPoll, StreamOutput: true}))
+
+	assert.Equal(t, lines, env.logs.messagesWith("taskId"))
+}
+
+func TestWaitForTaskStartDrainsTheOutputOfATaskThatRanBetweenPolls(t *testing.T) {
+	w := newFakeWorld()
+	w.logs.pageSize = 1
+	a := newTestActivities(t, w, func(o *Options) { o.LogEventsPerSecond = 1e6 })
+	arn := w.ecs.addTask("PENDING")
+	ref := testRef(arn)
+	ref.LogGroup, ref.LogStream = "g", "p/main/"+taskID(arn)
+	lines := manyLines(w.logs, ref.LogGroup, ref.LogStream, 2*maxLogPages)
+	w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "exited", map[string]int32{"main": 0})
+	env := newTestEnv(t, a)
+
+	var res WaitForStartResult
+	require.NoError(t, env.run(&res, a.WaitForTaskStart, WaitInput{Task: ref, PollIntervalSeconds: fastPoll, StartTimeoutSeconds: 60, StreamOutput: true}))
+
+	require.NotNil(t, res.Finished)
+	assert.Equal(t, lines, env.logs.messagesWith("taskId"))
+}
+
+func TestWaitForTaskFinishPollsOnWhileTheLogLimiterIsBusy(t *testing.T) {
+	w := newFakeWorld()
+	logs := newLogCapture()
+	// The worker's log limiter has no token for a minute: far more than a
+	// poll, less than the activity's deadline.
+	a := newTestActivities(t, w, func(o *Options) {
+		o.LogEventsPerSecond, o.LogEventsBurst = 1.0/60, 1
+		o.Logger = slog.New(logs)
+	})
+	require.True(t, a.logLimit.Allow())
+	arn := w.ecs.addTask("RUNNING")
+	ref := testRef(arn)
+	ref.LogGroup, ref.LogStream = "g", "p/main/"+taskID(arn)
+	w.logs.write(ref.LogGroup, ref.LogStream, 1000, "one", "two")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.WaitForTaskFinish(ctx, WaitInput{Task: ref, PollIntervalSeconds: fastPoll, StreamOutput: true})
+		done <- err
+	}()
+	// A few polls later the limiter frees up and the task ends: a poll
+	// that waited for the limiter's minute would still be waiting.
+	afterPolls(t, w.ecs, 3, func() {
+		a.logLimit.SetLimit(rate.Inf)
+		w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "exited", map[string]int32{"main": 0})
+	})
+
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("a poll waited for the log limiter longer than the poll interval")
+	}
+	assert.Equal(t, []string{"one", "two"}, logs.messagesWith("taskId"), "the lines are read once the limiter allows")
 }
