@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -156,6 +157,13 @@ func normalizeAndCheck(obj map[string]any) error {
 		}
 	}
 	if rr, ok := obj["taskRunRequest"]; ok && rr != nil {
+		if m, ok := rr.(map[string]any); ok && m["launchType"] == LaunchTypeFargateSpot {
+			// Not an ECS launch type: the job's launchType accepts it and
+			// prepareRunRequest turns it into a capacity provider strategy.
+			m = maps.Clone(m)
+			delete(m, "launchType")
+			rr = m
+		}
 		if err := checkShape("taskRunRequest", rr, runTaskType); err != nil {
 			return err
 		}

@@ -2,10 +2,13 @@ package job
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -42,8 +45,12 @@ func checkShape(path string, v any, t reflect.Type) *Error {
 	case reflect.Interface:
 		return nil
 	case reflect.String:
-		if _, ok := v.(string); !ok {
+		s, ok := v.(string)
+		if !ok {
 			return &Error{Field: path, Message: "must be a string"}
+		}
+		if values := enumValues(t); values != nil && !slices.Contains(values, s) {
+			return enumError(path, s, values)
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
@@ -197,4 +204,37 @@ func asFloat(v any) (float64, bool) {
 		return float64(n), true
 	}
 	return 0, false
+}
+
+// enumTypes caches enumValues by type.
+var enumTypes sync.Map // reflect.Type → []string (nil: not an enum)
+
+// enumValues returns the values of an aws-sdk-go-v2 enum type (a string
+// type with a method Values() returning a slice of itself, as every enum of
+// ecs/types has), or nil when t is not one. The SDK's list is the one ECS
+// documents for the SDK version built in.
+func enumValues(t reflect.Type) []string {
+	if v, ok := enumTypes.Load(t); ok {
+		return v.([]string)
+	}
+	var values []string
+	if m, ok := t.MethodByName("Values"); ok && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 && m.Type.Out(0) == reflect.SliceOf(t) {
+		list := m.Func.Call([]reflect.Value{reflect.Zero(t)})[0]
+		values = make([]string, list.Len())
+		for i := range values {
+			values[i] = list.Index(i).String()
+		}
+	}
+	enumTypes.Store(t, values)
+	return values
+}
+
+// enumError refuses a value that is not one of values, suggesting the
+// closest one.
+func enumError(path, got string, values []string) *Error {
+	msg := fmt.Sprintf("must be one of %s; got %q", strings.Join(values, ", "), got)
+	if s := suggest(got, values); s != "" {
+		msg += fmt.Sprintf(": did you mean %q?", s)
+	}
+	return &Error{Field: path, Message: msg}
 }

@@ -3,8 +3,11 @@ package job
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
 // validate checks the rules on the merged configuration that need no task
@@ -102,10 +105,8 @@ func validateNetwork(cfg *Config) error {
 			return errorf(indexPath("networkConfiguration.securityGroups", i), "is empty")
 		}
 	}
-	switch n.AssignPublicIp {
-	case "", "ENABLED", "DISABLED":
-	default:
-		return errorf("networkConfiguration.assignPublicIp", "must be ENABLED or DISABLED, got %q", n.AssignPublicIp)
+	if values := enumValues(reflect.TypeFor[types.AssignPublicIp]()); n.AssignPublicIp != "" && !slices.Contains(values, n.AssignPublicIp) {
+		return enumError("networkConfiguration.assignPublicIp", n.AssignPublicIp, values)
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func TestInvalidJobIsRefusedBeforeAnyAWSCall(t *testing.T) {
 		{"networkConfiguration without vpcId", `{"image":"x","networkConfiguration":{"subnets":["subnet-1"]}}`, "networkConfiguration", "needs vpcId"},
 		{"networkConfiguration without subnets", `{"image":"x","vpcId":"vpc-1","networkConfiguration":{"subnets":[]}}`, "networkConfiguration.subnets", "at least one subnet"},
 		{"networkConfiguration empty subnet", `{"image":"x","vpcId":"vpc-1","networkConfiguration":{"subnets":["a",""]}}`, "networkConfiguration.subnets[1]", "empty"},
-		{"networkConfiguration bad assignPublicIp", `{"image":"x","vpcId":"vpc-1","networkConfiguration":{"subnets":["a"],"assignPublicIp":"YES"}}`, "networkConfiguration.assignPublicIp", "ENABLED or DISABLED"},
+		{"networkConfiguration bad assignPublicIp", `{"image":"x","vpcId":"vpc-1","networkConfiguration":{"subnets":["a"],"assignPublicIp":"YES"}}`, "networkConfiguration.assignPublicIp", "must be one of ENABLED, DISABLED"},
 		{"containerName absent from the given definition", `{"containerName":"app","taskDefinition":{` + c + `}}`, "containerName", `"app" is not in the task definition`},
 		{"containerName absent from an empty definition", `{"image":"x","containerName":"app"}`, "containerName", `"app"`},
 		{"FARGATE with network mode bridge", `{"taskDefinition":{"networkMode":"bridge",` + c + `}}`, "taskDefinition.networkMode", "awsvpc"},
@@ -70,6 +70,49 @@ func TestInvalidJobIsRefusedBeforeAnyAWSCall(t *testing.T) {
 	}
 }
 
+// TestBadEnumValuesInTheBodiesAreRefused pins that the enum-typed fields of
+// the base taskDefinition and taskRunRequest take only the values of the
+// SDK's enums, checked before any AWS call and named by their path.
+func TestBadEnumValuesInTheBodiesAreRefused(t *testing.T) {
+	const c = `"containerDefinitions":[{"name":"main","image":"x"`
+	tests := []struct {
+		name, job, field, message string
+	}{
+		{"networkMode", `{"taskDefinition":{"networkMode":"awsvcp",` + c + `}]}}`, "taskDefinition.networkMode", `got "awsvcp": did you mean "awsvpc"?`},
+		{"requiresCompatibilities", `{"taskDefinition":{"requiresCompatibilities":["FARGATE","LAMBDA"],` + c + `}]}}`, "taskDefinition.requiresCompatibilities[1]", "EC2, FARGATE"},
+		{"pidMode", `{"taskDefinition":{"pidMode":"hosts",` + c + `}]}}`, "taskDefinition.pidMode", `did you mean "host"?`},
+		{"logDriver", `{"taskDefinition":{` + c + `,"logConfiguration":{"logDriver":"cloudwatch"}}]}}`, "taskDefinition.containerDefinitions[0].logConfiguration.logDriver", "awslogs"},
+		{"port protocol", `{"taskDefinition":{` + c + `,"portMappings":[{"containerPort":80,"protocol":"TCP"}]}]}}`, "taskDefinition.containerDefinitions[0].portMappings[0].protocol", `did you mean "tcp"?`},
+		{"depends on condition", `{"taskDefinition":{` + c + `,"dependsOn":[{"containerName":"s","condition":"READY"}]}]}}`, "taskDefinition.containerDefinitions[0].dependsOn[0].condition", "HEALTHY"},
+		{"launchType in base request", `{"image":"x","taskRunRequest":{"launchType":"fargate"}}`, "taskRunRequest.launchType", `did you mean "FARGATE"?`},
+		{"propagateTags", `{"image":"x","taskRunRequest":{"propagateTags":"TASK"}}`, "taskRunRequest.propagateTags", "TASK_DEFINITION"},
+		{"assignPublicIp in base request", `{"image":"x","taskRunRequest":{"networkConfiguration":{"awsvpcConfiguration":{"subnets":["s"],"assignPublicIp":"yes"}}}}`, "taskRunRequest.networkConfiguration.awsvpcConfiguration.assignPublicIp", "ENABLED, DISABLED"},
+		{"placement strategy", `{"image":"x","taskRunRequest":{"placementStrategy":[{"type":"spreads"}]}}`, "taskRunRequest.placementStrategy[0].type", `did you mean "spread"?`},
+		{"in the worker's defaults too", `{"image":"x"}`, "taskDefinition.networkMode", "worker's job defaults"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e *job.Error
+			if tt.name == "in the worker's defaults too" {
+				e = prepareError(t, tt.job, `{"taskDefinition":{"networkMode":"awsvcp"}}`)
+			} else {
+				e = prepareError(t, tt.job)
+			}
+			assert.Equal(t, tt.field, e.Field, e.Message)
+			assert.Contains(t, e.Message, tt.message)
+		})
+	}
+}
+
+func TestBadEnumValueFromTaskCustomizationsIsRefused(t *testing.T) {
+	p := mustPrepare(t, `{"image":"x","taskCustomizations":[{"op":"add","path":"/propagateTags","value":"ALL"}]}`)
+	_, err := job.BuildRunRequest(p, "arn:td", nil, "", "")
+	var e *job.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "taskCustomizations", e.Field)
+	assert.Contains(t, e.Message, "propagateTags")
+}
+
 func TestValidJobsThatLookInvalid(t *testing.T) {
 	tests := []struct{ name, job string }{
 		{"execution role from the base definition", `{"image":"x","streamOutput":true,"taskDefinition":{"executionRoleArn":"` + role + `"}}`},
@@ -81,6 +124,8 @@ func TestValidJobsThatLookInvalid(t *testing.T) {
 		{"EC2 with bridge", `{"launchType":"EC2","taskDefinition":{"networkMode":"bridge","containerDefinitions":[{"name":"main","image":"x"}]}}`},
 		{"count 1", `{"image":"x","taskRunRequest":{"count":1}}`},
 		{"same ARN twice", `{"taskDefinitionArn":"arn:a","taskRunRequest":{"taskDefinition":"arn:a"}}`},
+		{"FARGATE_SPOT in the base request", `{"image":"x","taskRunRequest":{"launchType":"FARGATE_SPOT"}}`},
+		{"enum values as the SDK spells them", `{"image":"x","launchType":"EC2","taskDefinition":{"networkMode":"bridge","requiresCompatibilities":["EC2"],"containerDefinitions":[{"name":"main","image":"x","portMappings":[{"containerPort":80,"protocol":"udp"}],"logConfiguration":{"logDriver":"json-file"}}]},"taskRunRequest":{"propagateTags":"TASK_DEFINITION","placementStrategy":[{"type":"spread","field":"instanceId"}]}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
