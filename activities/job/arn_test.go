@@ -41,7 +41,11 @@ func TestTaskDefinitionArnWarningsListOnlyTheFieldsTheJobSet(t *testing.T) {
 		{"image and family", `{"taskDefinitionArn":"` + tdArn + `","image":"x","family":"f"}`, ``,
 			[]string{"are ignored: image, family"}},
 		{"logging fields", `{"taskDefinitionArn":"` + tdArn + `","configureCloudwatchLogs":true,"cloudwatchLogsPrefix":"p","cloudwatchLogsOptions":{"a":"b"},"executionRoleArn":"` + role + `"}`, ``,
-			[]string{"are ignored: executionRoleArn, configureCloudwatchLogs, cloudwatchLogsOptions, cloudwatchLogsPrefix"}},
+			[]string{"are ignored: configureCloudwatchLogs, cloudwatchLogsOptions, cloudwatchLogsPrefix"}},
+		{"registration flags", `{"taskDefinitionArn":"` + tdArn + `","image":"x","autoDeregisterTaskDefinition":true,"matchLatestRevisionInFamily":true}`, ``,
+			[]string{"are ignored: image, autoDeregisterTaskDefinition, matchLatestRevisionInFamily"}},
+		{"registration flags off ask nothing", `{"taskDefinitionArn":"` + tdArn + `","autoDeregisterTaskDefinition":false,"matchLatestRevisionInFamily":null}`, ``, nil},
+		{"registration flags from the defaults", `{"taskDefinitionArn":"` + tdArn + `"}`, `{"autoDeregisterTaskDefinition":true}`, nil},
 		{"both taskDefinition and ARN: ARN used, warning", `{"taskDefinitionArn":"` + tdArn + `","taskDefinition":{"family":"x"}}`, ``,
 			[]string{"taskDefinition is ignored: taskDefinitionArn is set, and the task definition " + tdArn + " is used as is"}},
 		{"defaults' fields are not the job's", `{"taskDefinitionArn":"` + tdArn + `"}`, `{"image":"x","family":"f","taskDefinition":{"family":"f"}}`, nil},
@@ -63,6 +67,25 @@ func TestTaskDefinitionArnWarningsListOnlyTheFieldsTheJobSet(t *testing.T) {
 			assert.Equal(t, tdArn, p.TaskDefinitionArn)
 		})
 	}
+}
+
+func TestTaskDefinitionArnSendsTheRolesAsOverrides(t *testing.T) {
+	const taskRole = "arn:aws:iam::123456789012:role/task"
+	p := mustPrepare(t, `{"taskDefinitionArn":"`+tdArn+`","executionRoleArn":"`+role+`","taskRoleArn":"`+taskRole+`"}`)
+	assert.Equal(t, role, at(t, p.RunRequest, "overrides", "executionRoleArn"), "as Prefect's ECSTask")
+	assert.Equal(t, taskRole, at(t, p.RunRequest, "overrides", "taskRoleArn"))
+	assert.Empty(t, p.Warnings, "the execution role is not ignored")
+
+	t.Run("from the worker's defaults too", func(t *testing.T) {
+		p := mustPrepare(t, `{"taskDefinitionArn":"`+tdArn+`"}`, `{"executionRoleArn":"`+role+`"}`)
+		assert.Equal(t, role, at(t, p.RunRequest, "overrides", "executionRoleArn"))
+	})
+	t.Run("a definition the job prepares carries it itself", func(t *testing.T) {
+		p := mustPrepare(t, `{"image":"x","executionRoleArn":"`+role+`","taskRoleArn":"`+taskRole+`"}`)
+		assert.Equal(t, role, p.TaskDefinition["executionRoleArn"])
+		assert.False(t, has(t, p.RunRequest, "executionRoleArn", "overrides"))
+		assert.Equal(t, taskRole, at(t, p.RunRequest, "overrides", "taskRoleArn"))
+	})
 }
 
 // described is a task definition as DescribeTaskDefinition returns it.
@@ -149,6 +172,16 @@ func TestResolveRefusesAnIncompatibleDefinition(t *testing.T) {
 		{"FARGATE with no network mode", `{"taskDefinitionArn":"` + tdArn + `"}`,
 			func(td *types.TaskDefinition) { td.NetworkMode = "" },
 			"taskDefinitionArn", `network mode "bridge"`},
+		{"EXTERNAL without FARGATE compatibility (as Prefect)", `{"taskDefinitionArn":"` + tdArn + `","launchType":"EXTERNAL"}`,
+			func(td *types.TaskDefinition) {
+				td.RequiresCompatibilities = []types.Compatibility{types.CompatibilityExternal}
+			},
+			"taskDefinitionArn", "cannot run with launch type EXTERNAL"},
+		{"capacity provider strategy: the default launch type is checked (as Prefect)", `{"taskDefinitionArn":"` + tdArn + `","capacityProviderStrategy":[{"capacityProvider":"FARGATE","weight":1}]}`,
+			func(td *types.TaskDefinition) {
+				td.RequiresCompatibilities = []types.Compatibility{types.CompatibilityEc2}
+			},
+			"taskDefinitionArn", "cannot run with launch type FARGATE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,6 +197,14 @@ func TestResolveRefusesAnIncompatibleDefinition(t *testing.T) {
 			assert.Contains(t, e.Message, tt.message)
 		})
 	}
+	t.Run("EXTERNAL needs no awsvpc", func(t *testing.T) {
+		p := mustPrepare(t, `{"taskDefinitionArn":"`+tdArn+`","launchType":"EXTERNAL"}`)
+		_, err := p.Resolve(described(func(td *types.TaskDefinition) {
+			td.RequiresCompatibilities = []types.Compatibility{types.CompatibilityExternal, types.CompatibilityFargate}
+			td.NetworkMode = types.NetworkModeBridge
+		}))
+		require.NoError(t, err)
+	})
 	t.Run("EC2 and null accept any definition", func(t *testing.T) {
 		for _, lt := range []string{`"EC2"`, `null`} {
 			p := mustPrepare(t, `{"taskDefinitionArn":"`+tdArn+`","launchType":`+lt+`}`)

@@ -143,6 +143,9 @@ func normalizeAndCheck(obj map[string]any) error {
 	if td, ok := obj["taskDefinition"].(map[string]any); ok {
 		numbersToStrings(td, "cpu", "memory")
 	}
+	if err := patchFromString(obj); err != nil {
+		return err
+	}
 	if rr, ok := obj["taskRunRequest"].(map[string]any); ok {
 		if err := normalizeRunRequest(rr, "taskRunRequest"); err != nil {
 			return err
@@ -169,6 +172,40 @@ func normalizeAndCheck(obj map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// patchFromString accepts taskCustomizations given as a string holding the
+// JSON array of operations (as Prefect's ECSTask casts it), replacing it
+// with the array.
+func patchFromString(obj map[string]any) error {
+	text, ok := obj["taskCustomizations"].(string)
+	if !ok {
+		return nil
+	}
+	var ops any
+	if err := decodeJSON([]byte(text), &ops); err != nil {
+		return errorf("taskCustomizations", "a string must hold the JSON array of JSON Patch operations: %v", err)
+	}
+	if _, ok := ops.([]any); !ok && ops != nil {
+		return errorf("taskCustomizations", "a string must hold the JSON array of JSON Patch operations, not %s", jsonKind(ops))
+	}
+	obj["taskCustomizations"] = ops
+	return nil
+}
+
+// jsonKind names the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "an object"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	}
+	return "null"
 }
 
 // scalarsToStrings turns the numbers and booleans among m's values into

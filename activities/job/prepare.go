@@ -14,11 +14,14 @@ type PrepareOptions struct {
 	Region string
 }
 
-// definitionFields are the job fields that shape a task definition, ignored
-// when the job names one by ARN.
+// definitionFields are the job fields that shape a task definition or
+// govern one the job registers, ignored when the job names one by ARN.
+// (executionRoleArn is not among them: it is then sent as a run-time
+// override.)
 var definitionFields = []string{
-	"image", "family", "executionRoleArn",
+	"image", "family",
 	"configureCloudwatchLogs", "cloudwatchLogsOptions", "cloudwatchLogsPrefix",
+	"autoDeregisterTaskDefinition", "matchLatestRevisionInFamily",
 }
 
 // Prepare parses the job raw strictly, merges it onto opts.Defaults,
@@ -127,7 +130,7 @@ func prepareParsed(pj *parsedJob, opts PrepareOptions) (*Prepared, error) {
 		}
 	}
 
-	req, warnings := prepareRunRequest(&cfg, lc, p.ContainerName)
+	req, warnings := prepareRunRequest(&cfg, lc, p.ContainerName, p.TaskDefinitionArn != "")
 	p.RunRequest = req
 	p.Warnings = append(p.Warnings, warnings...)
 	return p, nil
@@ -142,7 +145,9 @@ func arnWarnings(pj *parsedJob, arn string) []string {
 	}
 	var ignored []string
 	for _, f := range definitionFields {
-		if pj.jobSet[f] {
+		// A flag set to false (or a field to null) asks nothing that
+		// could be ignored.
+		if v := pj.merged[f]; pj.jobSet[f] && v != false && v != nil {
 			ignored = append(ignored, f)
 		}
 	}

@@ -35,9 +35,11 @@ func effectiveLaunch(cfg *Config) launchChoice {
 // prepareRunRequest builds the RunTask request template from the base
 // request and the job's fields (which win), following the Prefect ECS
 // worker's rules. containerName may be empty when the definition is given
-// by ARN: the orchestrated container's override is then left unnamed until
-// Resolve. It returns the template and warnings.
-func prepareRunRequest(cfg *Config, lc launchChoice, containerName string) (map[string]any, []string) {
+// by ARN (byArn): the orchestrated container's override is then left
+// unnamed until Resolve, and the job's executionRoleArn, which cannot shape
+// that definition, is sent as overrides.executionRoleArn (as Prefect's
+// ECSTask does). It returns the template and warnings.
+func prepareRunRequest(cfg *Config, lc launchChoice, containerName string, byArn bool) (map[string]any, []string) {
 	var warnings []string
 	req := copyMap(cfg.TaskRunRequest)
 	if req == nil {
@@ -106,6 +108,9 @@ func prepareRunRequest(cfg *Config, lc launchChoice, containerName string) (map[
 	}
 	if cfg.TaskRoleArn != "" {
 		overrides["taskRoleArn"] = cfg.TaskRoleArn
+	}
+	if byArn && cfg.ExecutionRoleArn != "" {
+		overrides["executionRoleArn"] = cfg.ExecutionRoleArn
 	}
 	// An override of nothing but the name does nothing: drop it.
 	kept := cos[:0]

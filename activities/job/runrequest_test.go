@@ -1,6 +1,7 @@
 package job_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -232,6 +233,36 @@ func TestTaskCustomizationThatCannotApplyIsAnError(t *testing.T) {
 			require.True(t, errors.As(err, &e), "got %v", err)
 			assert.Equal(t, tt.field, e.Field)
 			assert.Contains(t, e.Message, tt.message)
+		})
+	}
+}
+
+func TestTaskCustomizationsMayBeAStringHoldingThePatch(t *testing.T) {
+	const patch = `[{"op":"add","path":"/group","value":"etl"},{"op":"replace","path":"/startedBy","value":"custom"}]`
+	quoted, err := json.Marshal(patch)
+	require.NoError(t, err)
+	fromString := mustPrepare(t, `{"image":"x","taskCustomizations":`+string(quoted)+`}`)
+	fromArray := mustPrepare(t, `{"image":"x","taskCustomizations":`+patch+`}`)
+	assert.Equal(t, fromArray.TaskCustomizations, fromString.TaskCustomizations, "as Prefect's ECSTask casts it")
+
+	req, err := job.BuildRunRequest(fromString, "td:1", nil, "", "wf")
+	require.NoError(t, err)
+	assert.Equal(t, "etl", req["group"])
+	assert.Equal(t, "custom", req["startedBy"])
+
+	t.Run("in the worker's defaults too", func(t *testing.T) {
+		p := mustPrepare(t, `{"image":"x"}`, `{"taskCustomizations":`+string(quoted)+`}`)
+		assert.Equal(t, fromArray.TaskCustomizations, p.TaskCustomizations)
+	})
+	for _, tc := range []struct{ name, value, message string }{
+		{"not JSON", `"[{\"op\":"`, "JSON array of JSON Patch operations"},
+		{"not an array", `"{\"op\":\"add\"}"`, "not an object"},
+		{"operations checked as usual", `"[{\"op\":\"merge\",\"path\":\"/a\"}]"`, `"merge"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := prepareError(t, `{"image":"x","taskCustomizations":`+tc.value+`}`)
+			assert.Contains(t, e.Field, "taskCustomizations")
+			assert.Contains(t, e.Message, tc.message)
 		})
 	}
 }
