@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ecs/temporal-ecs/activities/job"
 	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal"
@@ -405,4 +406,205 @@ func TestLocalStopTasksStartedBy(t *testing.T) {
 
 	err = l.env().run(nil, l.a.StopTasksStartedBy, StopStartedByInput{Cluster: "nope", StartedBy: "wf-orphan"})
 	requireAppError(t, err, ErrClusterNotFound, true)
+}
+
+// prepare runs PrepareTaskDefinition on raw.
+func (l *local) prepare(raw string) *job.Prepared {
+	l.t.Helper()
+	var p job.Prepared
+	require.NoError(l.t, l.env().run(&p, l.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(raw)}))
+	return &p
+}
+
+// runErr prepares, registers and runs raw, and returns RunTask's error.
+func (l *local) runErr(raw string) error {
+	l.t.Helper()
+	p := l.prepare(raw)
+	var reg RegisterResult
+	require.NoError(l.t, l.env().run(&reg, l.a.GetOrRegisterTaskDefinition, p))
+	return l.env().run(nil, l.a.RunTask, RunTaskInput{Job: p, TaskDefinitionArn: reg.TaskDefinitionArn, ClientToken: "tok-" + l.t.Name()})
+}
+
+// orderedDefinition is a base definition whose environment and secrets
+// come in the given orders.
+func orderedDefinition(env, secrets string) string {
+	return fmt.Sprintf(`,"family":"ordered","taskDefinition":{"containerDefinitions":[{"name":"main","image":"busybox",`+
+		`"environment":%s,"secrets":%s}]}`, env, secrets)
+}
+
+const (
+	envAB     = `[{"name":"A","value":"1"},{"name":"B","value":"2"}]`
+	envBA     = `[{"name":"B","value":"2"},{"name":"A","value":"1"}]`
+	secretsXY = `[{"name":"X","valueFrom":"arn:aws:ssm:us-east-1:000000000000:parameter/x"},{"name":"Y","valueFrom":"arn:aws:ssm:us-east-1:000000000000:parameter/y"}]`
+	secretsYX = `[{"name":"Y","valueFrom":"arn:aws:ssm:us-east-1:000000000000:parameter/y"},{"name":"X","valueFrom":"arn:aws:ssm:us-east-1:000000000000:parameter/x"}]`
+)
+
+func TestLocalEnvironmentAndSecretsOrderMakesNoNewRevision(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	var first, second RegisterResult
+	require.NoError(t, l.env().run(&first, l.a.GetOrRegisterTaskDefinition, l.prepare(shellJob("true", orderedDefinition(envAB, secretsXY)))))
+	require.NoError(t, l.env().run(&second, l.a.GetOrRegisterTaskDefinition, l.prepare(shellJob("true", orderedDefinition(envBA, secretsYX)))))
+	assert.True(t, first.Registered)
+	assert.Equal(t, RegisterResult{TaskDefinitionArn: first.TaskDefinitionArn}, second, "the cached revision is reused")
+
+	// Another worker, whose cache is empty, matches the latest revision.
+	other := startLocalActivities(t, l)
+	var matched RegisterResult
+	require.NoError(t, l.env().run(&matched, other.GetOrRegisterTaskDefinition,
+		l.prepare(shellJob("true", orderedDefinition(envBA, secretsYX)+`,"matchLatestRevisionInFamily":true`))))
+	assert.Equal(t, RegisterResult{TaskDefinitionArn: first.TaskDefinitionArn}, matched)
+	assert.Equal(t, int64(1), l.srv.Stats()["ecs:RegisterTaskDefinition"])
+}
+
+func TestLocalLatestRevisionThatDiffersIsLoggedAtDebug(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	var first RegisterResult
+	require.NoError(t, l.env().run(&first, l.a.GetOrRegisterTaskDefinition, l.prepare(shellJob("true", orderedDefinition(envAB, secretsXY)))))
+
+	other := startLocalActivities(t, l)
+	env := l.env()
+	var res RegisterResult
+	changed := `[{"name":"A","value":"1"},{"name":"B","value":"3"}]`
+	require.NoError(t, env.run(&res, other.GetOrRegisterTaskDefinition,
+		l.prepare(shellJob("true", orderedDefinition(changed, secretsXY)+`,"matchLatestRevisionInFamily":true`))))
+
+	assert.True(t, res.Registered, "a revision that differs is not reused")
+	assert.NotEqual(t, first.TaskDefinitionArn, res.TaskDefinitionArn)
+	logs := env.logs.find("differs from the prepared definition")
+	require.Len(t, logs, 1)
+	assert.Equal(t, slog.LevelDebug, logs[0].Level)
+	assert.Equal(t, first.TaskDefinitionArn, logs[0].Attrs["taskDefinitionArn"])
+	assert.Contains(t, logs[0].Attrs["diff"], `environment[1].value: prepared "3", registered "2"`)
+}
+
+func TestLocalCachedRevisionDeregisteredBehindTheWorkersBack(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	raw := shellJob("true", `,"family":"etl"`)
+	var first RegisterResult
+	require.NoError(t, l.env().run(&first, l.a.GetOrRegisterTaskDefinition, l.prepare(raw)))
+	_, err := l.ecs.DeregisterTaskDefinition(t.Context(), &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(first.TaskDefinitionArn)})
+	require.NoError(t, err)
+
+	env := l.env()
+	var second RegisterResult
+	require.NoError(t, env.run(&second, l.a.GetOrRegisterTaskDefinition, l.prepare(raw)))
+
+	assert.True(t, second.Registered)
+	assert.NotEqual(t, first.TaskDefinitionArn, second.TaskDefinitionArn)
+	warnings := env.logs.find("Forgetting cached task definition")
+	require.Len(t, warnings, 1)
+	assert.Equal(t, slog.LevelWarn, warnings[0].Level)
+	assert.Equal(t, first.TaskDefinitionArn, warnings[0].Attrs["taskDefinitionArn"])
+	assert.Contains(t, warnings[0].Attrs["error"], "INACTIVE")
+}
+
+func TestLocalRunTaskWithAnInactiveDefinitionArn(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	var reg RegisterResult
+	require.NoError(t, l.env().run(&reg, l.a.GetOrRegisterTaskDefinition, l.prepare(shellJob("true", ""))))
+	_, err := l.ecs.DeregisterTaskDefinition(t.Context(), &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(reg.TaskDefinitionArn)})
+	require.NoError(t, err)
+
+	err = l.runErr(fmt.Sprintf(`{"taskDefinitionArn":%q}`, reg.TaskDefinitionArn))
+
+	appErr := requireAppError(t, err, ErrTaskDefinitionInactive, true)
+	assert.Contains(t, appErr.Error(), "register it again, or drop taskDefinitionArn")
+	var cause *temporal.ApplicationError
+	require.ErrorAs(t, appErr.Unwrap(), &cause, "the original error is the cause")
+	assert.Contains(t, cause.Error(), "ClientException")
+	assert.Contains(t, cause.Error(), "inactive")
+	assert.Empty(t, l.tasks("default"))
+}
+
+func TestLocalRunTaskWithAnUnknownCapacityProvider(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	err := l.runErr(shellJob("true", `,"capacityProviderStrategy":[{"capacityProvider":"my-asg","weight":1}]`))
+	appErr := requireAppError(t, err, ErrCapacityProvider, true)
+	assert.Contains(t, appErr.Error(), "capacity providers of cluster")
+	assert.Contains(t, appErr.Error(), "my-asg", "the original error is kept")
+	assert.Empty(t, l.tasks("default"))
+}
+
+func TestLocalRunTaskCustomNetworkErrors(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	vpc := l.srv.EC2().AddVPC("10.7.0.0/16", false)
+	subnet := l.srv.EC2().AddSubnet(vpc, "us-east-1a", "10.7.1.0/24")
+	group := l.srv.EC2().AddSecurityGroup(vpc, "jobs", "jobs")
+	network := func(subnets, groups string) string {
+		return fmt.Sprintf(`,"vpcId":%q,"networkConfiguration":{"subnets":%s,"securityGroups":%s}`, vpc, subnets, groups)
+	}
+
+	t.Run("subnet not in the VPC", func(t *testing.T) {
+		other := l.srv.EC2().DefaultSubnetIDs()[0]
+		err := l.runErr(shellJob("true", network(fmt.Sprintf(`[%q,%q]`, subnet, other), "[]")))
+		appErr := requireAppError(t, err, ErrNetworkConfiguration, true)
+		assert.Contains(t, appErr.Error(), subnet, "every configured subnet is listed")
+		assert.Contains(t, appErr.Error(), other)
+		assert.Contains(t, appErr.Error(), vpc)
+	})
+	t.Run("unknown security group", func(t *testing.T) {
+		err := l.runErr(shellJob("true", network(fmt.Sprintf(`[%q]`, subnet), `["sg-0000000000nope"]`)))
+		appErr := requireAppError(t, err, ErrNetworkConfiguration, true)
+		assert.Contains(t, appErr.Error(), "subnets and security groups exist and belong to the job's VPC")
+		assert.Contains(t, appErr.Error(), "sg-0000000000nope", "the original error is kept")
+	})
+	t.Run("VPC without subnets", func(t *testing.T) {
+		empty := l.srv.EC2().AddVPC("10.8.0.0/16", false)
+		err := l.runErr(shellJob("true", fmt.Sprintf(`,"vpcId":%q`, empty)))
+		appErr := requireAppError(t, err, ErrNetworkConfiguration, true)
+		assert.Contains(t, appErr.Error(), "no subnets found in VPC "+empty)
+	})
+	t.Run("valid custom network", func(t *testing.T) {
+		require.NoError(t, l.runErr(shellJob("true", network(fmt.Sprintf(`[%q]`, subnet), fmt.Sprintf(`[%q]`, group)))))
+	})
+	assert.Len(t, l.tasks("default"), 1, "only the valid network started a task")
+}
+
+func TestLocalStopTaskInvalidIdentifier(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	err := l.env().run(nil, l.a.StopTask, StopInput{Identifier: "arn:aws:ecs:us-east-1:000000000000:task/default/1"})
+	requireAppError(t, err, ErrInvalidIdentifier, true)
+	assert.Zero(t, l.srv.Stats()["ecs:StopTask"], "refused before any call")
+}
+
+func TestLocalRegisterRetriesConcurrentRevisionRefusals(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	l.srv.Faults().RegisterConflicts(2)
+	var reg RegisterResult
+	require.NoError(t, l.env().run(&reg, l.a.GetOrRegisterTaskDefinition, l.prepare(shellJob("true", `,"family":"busy"`))))
+	assert.True(t, reg.Registered)
+	assert.Equal(t, int64(3), l.srv.Stats()["ecs:RegisterTaskDefinition"])
+
+	t.Run("until the attempts are spent", func(t *testing.T) {
+		l.srv.ResetStats()
+		l.srv.Faults().RegisterConflicts(3)
+		err := l.env().run(nil, l.a.GetOrRegisterTaskDefinition, l.prepare(shellJob("true", `,"family":"busier"`)))
+		appErr := requireAppError(t, err, "ClientException", false)
+		assert.Contains(t, appErr.Error(), "Too many concurrent attempts")
+		assert.Equal(t, int64(3), l.srv.Stats()["ecs:RegisterTaskDefinition"])
+	})
+}
+
+func TestLocalConcurrentJobsOfOneDefinitionRegisterOnce(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	p := l.prepare(shellJob("true", `,"family":"fanout"`))
+	const jobs = 8
+	results := make([]*RegisterResult, jobs)
+	errs := make([]error, jobs)
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Go(func() { results[i], errs[i] = l.a.GetOrRegisterTaskDefinition(t.Context(), p) })
+	}
+	wg.Wait()
+
+	registered := 0
+	for i := range jobs {
+		require.NoError(t, errs[i])
+		assert.Equal(t, results[0].TaskDefinitionArn, results[i].TaskDefinitionArn)
+		if results[i].Registered {
+			registered++
+		}
+	}
+	assert.Equal(t, 1, registered, "only the job whose call registered may deregister")
+	assert.Equal(t, int64(1), l.srv.Stats()["ecs:RegisterTaskDefinition"])
 }
