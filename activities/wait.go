@@ -42,6 +42,9 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 	}
 	if prog.WaitingSince.IsZero() {
 		prog.WaitingSince = time.Now()
+		// Recorded at once, so that a retried attempt keeps the deadline
+		// even when this one ends before its first poll.
+		heartbeat(ctx, prog)
 	}
 	timeout := seconds(float64(in.StartTimeoutSeconds), defaultStartTimeout)
 	remaining := time.Until(prog.WaitingSince.Add(timeout))
