@@ -485,3 +485,25 @@ func TestWaitForTaskFinishPollsOnWhileTheLogLimiterIsBusy(t *testing.T) {
 	}
 	assert.Equal(t, []string{"one", "two"}, logs.messagesWith("taskId"), "the lines are read once the limiter allows")
 }
+
+func TestWaitForTaskStartRecordsItsDeadlineBeforeTheFirstPoll(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("PENDING")
+	a.Close() // the attempt ends before any poll
+	env := newTestEnv(t, a)
+	var mu sync.Mutex
+	var last startProgress
+	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+		mu.Lock()
+		defer mu.Unlock()
+		assert.NoError(t, d.Get(&last))
+	})
+
+	err := env.run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: fastPoll, StartTimeoutSeconds: 60})
+
+	requireAppError(t, err, "WorkerStopping", false)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.False(t, last.WaitingSince.IsZero(), "a retried attempt keeps this attempt's deadline")
+}
