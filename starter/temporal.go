@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/contrib/envconfig"
-	tlog "go.temporal.io/sdk/log"
 
+	"github.com/temporal-ecs/temporal-ecs/internal/temporalclient"
 	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
 
@@ -17,14 +15,12 @@ import (
 // TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS settings, TEMPORAL_PROFILE),
 // the flags on top.
 type connFlags struct {
-	address, namespace, taskQueue string
+	temporal  temporalclient.Flags
+	taskQueue string
 }
 
 func (f *connFlags) register(fs *flagSet, withTaskQueue bool) {
-	fs.StringVar(&f.address, "address", "",
-		"Temporal frontend host:port, overriding TEMPORAL_ADDRESS and the profile (default localhost:7233)")
-	fs.StringVar(&f.namespace, "namespace", "",
-		"Temporal namespace, overriding TEMPORAL_NAMESPACE and the profile (default \"default\")")
+	f.temporal.Register(fs.FlagSet)
 	if withTaskQueue {
 		fs.StringVar(&f.taskQueue, "task-queue", workflows.TaskQueue,
 			fs.env.Bind("task-queue", "TEMPORAL_ECS_TASK_QUEUE", "task queue of the worker"))
@@ -33,26 +29,5 @@ func (f *connFlags) register(fs *flagSet, withTaskQueue bool) {
 
 // dial connects to Temporal; the SDK's own logs go to stderr at warn level.
 func (f *connFlags) dial(ctx context.Context, c *cli) (client.Client, error) {
-	opts, err := envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{})
-	if err != nil {
-		return nil, fmt.Errorf("temporal client configuration: %w", err)
-	}
-	if f.address != "" {
-		opts.HostPort = f.address
-	}
-	if f.namespace != "" {
-		opts.Namespace = f.namespace
-	}
-	if opts.HostPort == "" {
-		opts.HostPort = client.DefaultHostPort
-	}
-	if opts.Namespace == "" {
-		opts.Namespace = client.DefaultNamespace
-	}
-	opts.Logger = tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	tc, err := client.DialContext(ctx, opts)
-	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", opts.HostPort, opts.Namespace, err)
-	}
-	return tc, nil
+	return f.temporal.Dial(ctx, slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 }

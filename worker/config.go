@@ -11,24 +11,24 @@ import (
 	"time"
 
 	"github.com/temporal-ecs/temporal-ecs/internal/cliflags"
+	"github.com/temporal-ecs/temporal-ecs/internal/temporalclient"
 	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
 
 // config is the worker's settings, from flags and environment variables.
 type config struct {
-	taskQueue         string
-	temporalAddress   string
-	temporalNamespace string
-	jobDefaultsFile   string
-	logLevel          slog.Level
-	logFormat         string
-	maxActivities     int
-	runTaskAttempts   int
-	runTaskDelay      time.Duration
-	registerAttempts  int
-	registerDelay     time.Duration
-	stopTimeout       time.Duration
-	localECS          localECSFlag
+	taskQueue        string
+	temporal         temporalclient.Flags
+	jobDefaultsFile  string
+	logLevel         slog.Level
+	logFormat        string
+	maxActivities    int
+	runTaskAttempts  int
+	runTaskDelay     time.Duration
+	registerAttempts int
+	registerDelay    time.Duration
+	stopTimeout      time.Duration
+	localECS         localECSFlag
 }
 
 const usageHeader = `Usage: worker [flags]
@@ -54,10 +54,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), out io.Write
 	fs.Usage = func() {}
 	fs.StringVar(&c.taskQueue, "task-queue", workflows.TaskQueue,
 		env.Bind("task-queue", "TEMPORAL_ECS_TASK_QUEUE", "Temporal task queue to poll"))
-	fs.StringVar(&c.temporalAddress, "address", "",
-		"Temporal frontend host:port, overriding TEMPORAL_ADDRESS and the profile (default localhost:7233)")
-	fs.StringVar(&c.temporalNamespace, "namespace", "",
-		"Temporal namespace, overriding TEMPORAL_NAMESPACE and the profile (default \"default\")")
+	c.temporal.Register(fs)
 	fs.StringVar(&c.jobDefaultsFile, "job-defaults", "",
 		env.Bind("job-defaults", "TEMPORAL_ECS_JOB_DEFAULTS", "JSON `file` of job configuration defaults merged under every job"))
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo,

@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	}
 	defer stopLocal()
 
-	tc, err := dialTemporal(ctx, cfg, logger)
+	tc, err := cfg.temporal.Dial(ctx, logger)
 	if err != nil {
 		return err
 	}
