@@ -43,6 +43,15 @@ type outcome struct {
 	err    error
 }
 
+// awaitOutcome waits for the workflow to close and returns how it ended.
+func awaitOutcome(ctx context.Context, tc client.Client, workflowID, runID string) outcome {
+	var res activities.TaskResult
+	if err := tc.GetWorkflow(ctx, workflowID, runID).Get(ctx, &res); err != nil {
+		return outcome{err: err}
+	}
+	return outcome{result: &res}
+}
+
 // follow polls until the workflow closes, then prints what is left of the
 // logs. An interrupt (Ctrl-C) cancels the workflow when f.interrupts is
 // set; a second one stops waiting. It returns the outcome and
@@ -51,15 +60,7 @@ func (f *follower) follow(ctx context.Context) (out outcome, cancelled bool, err
 	waitCtx, stopWaiting := context.WithCancel(ctx)
 	defer stopWaiting()
 	done := make(chan outcome, 1)
-	go func() {
-		var res activities.TaskResult
-		err := f.tc.GetWorkflow(waitCtx, f.workflowID, f.runID).Get(waitCtx, &res)
-		if err != nil {
-			done <- outcome{err: err}
-			return
-		}
-		done <- outcome{result: &res}
-	}()
+	go func() { done <- awaitOutcome(waitCtx, f.tc, f.workflowID, f.runID) }()
 
 	f.update(ctx)
 	ticker := time.NewTicker(f.poll)

@@ -11,26 +11,19 @@ import (
 // -f, keep printing them until the workflow closes.
 func logsCmd(ctx context.Context, c *cli, args []string) (int, error) {
 	fs := newFlagSet(c)
-	var conn connFlags
-	conn.register(fs, false)
-	var runID string
-	fs.StringVar(&runID, "run-id", "", "run of the workflow (default: the latest)")
-	var ff followFlags
-	fs.DurationVar(&ff.poll, "poll", defaultPoll, "with -f, how often to poll for new lines")
+	var wf workflowFlags
+	wf.register(fs)
+	poll := fs.Duration("poll", defaultPoll, "with -f, how often to poll for new lines")
 	follow := fs.Bool("f", false, "follow: print new lines until the workflow closes")
 	fs.BoolVar(follow, "follow", false, "same as -f")
-	id, err := workflowArg(c, fs, args)
-	if err != nil {
-		return 0, err
-	}
-	tc, err := conn.dial(ctx, c)
+	id, tc, err := wf.open(ctx, c, fs, args)
 	if err != nil {
 		return 0, err
 	}
 	defer tc.Close()
-	f := &follower{c: c, tc: tc, workflowID: id, runID: runID, poll: ff.poll, logs: newLogPrinter(c)}
+	f := &follower{c: c, tc: tc, workflowID: id, runID: wf.runID, poll: *poll, logs: newLogPrinter(c)}
 	if *follow {
-		desc, err := tc.DescribeWorkflow(ctx, id, runID)
+		desc, err := tc.DescribeWorkflow(ctx, id, wf.runID)
 		if err != nil {
 			return 0, fmt.Errorf("describe workflow %s: %w", id, err)
 		}
@@ -39,7 +32,7 @@ func logsCmd(ctx context.Context, c *cli, args []string) (int, error) {
 			return 0, err
 		}
 	}
-	st, err := queryStatus(ctx, tc, id, runID)
+	st, err := queryStatus(ctx, tc, id, wf.runID)
 	if err != nil {
 		return 0, fmt.Errorf("query workflow %s (is a worker running?): %w", id, err)
 	}
