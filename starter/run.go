@@ -33,19 +33,11 @@ func runCmd(ctx context.Context, c *cli, args []string) (int, error) {
 		return 0, err
 	}
 	// Like docker run, the output is shown: stream it by default.
-	job, err := s.job.build(c.stdin, fs.Args(), map[string]any{"streamOutput": true})
-	if err != nil {
-		return 0, err
-	}
-	tc, err := s.conn.dial(ctx, c)
+	tc, run, err := s.launch(ctx, c, fs.Args(), map[string]any{"streamOutput": true})
 	if err != nil {
 		return 0, err
 	}
 	defer tc.Close()
-	run, err := s.start(ctx, tc, job)
-	if err != nil {
-		return 0, err
-	}
 	f := &follower{
 		c: c, tc: tc, workflowID: run.GetID(), runID: run.GetRunID(),
 		poll: ff.poll, printStatus: true, interrupts: c.interrupts,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -24,20 +23,30 @@ func (s *startFlags) register(fs *flagSet) {
 	fs.StringVar(&s.workflowID, "workflow-id", "", "workflow ID (default: ecs-task-<random>)")
 }
 
-// start starts the RunECSTask workflow on job.
-func (s *startFlags) start(ctx context.Context, tc client.Client, job json.RawMessage) (client.WorkflowRun, error) {
+// launch builds the job from the parsed flags and command args, with
+// defaults for the fields still unset, connects to Temporal and starts the
+// RunECSTask workflow on it. The caller closes tc.
+func (s *startFlags) launch(ctx context.Context, c *cli, command []string, defaults map[string]any) (tc client.Client, run client.WorkflowRun, err error) {
+	job, err := s.job.build(c.stdin, command, defaults)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tc, err = s.conn.dial(ctx, c); err != nil {
+		return nil, nil, err
+	}
 	id := s.workflowID
 	if id == "" {
 		id = "ecs-task-" + uuid.NewString()
 	}
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	run, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        id,
 		TaskQueue: s.conn.taskQueue,
 	}, workflows.WorkflowName, job)
 	if err != nil {
-		return nil, fmt.Errorf("start workflow %s: %w", id, err)
+		tc.Close()
+		return nil, nil, fmt.Errorf("start workflow %s: %w", id, err)
 	}
-	return run, nil
+	return tc, run, nil
 }
 
 // startCmd is `starter start`: start a job and print its workflow ID.
@@ -48,19 +57,11 @@ func startCmd(ctx context.Context, c *cli, args []string) (int, error) {
 	if err := fs.parse(c, args); err != nil {
 		return 0, err
 	}
-	job, err := s.job.build(c.stdin, fs.Args(), nil)
-	if err != nil {
-		return 0, err
-	}
-	tc, err := s.conn.dial(ctx, c)
+	tc, run, err := s.launch(ctx, c, fs.Args(), nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tc.Close()
-	run, err := s.start(ctx, tc, job)
-	if err != nil {
-		return 0, err
-	}
 	fmt.Fprintln(c.stdout, run.GetID())
 	return 0, nil
 }
