@@ -33,19 +33,14 @@ func newFlagSet(c *cli) *flagSet {
 }
 
 // parse parses args, then applies environment fallbacks. --help prints the
-// help to c.stdout and returns flag.ErrHelp; other errors are usageErrors.
+// help to c.stdout and returns flag.ErrHelp; other errors are
+// cliflags.UsageErrors.
 func (fs *flagSet) parse(c *cli, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.help(c.stdout)
-			return err
-		}
-		return usageError{err}
+	err := fs.env.Parse(fs.FlagSet, args, c.lookupEnv)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.help(c.stdout)
 	}
-	if err := fs.env.Apply(fs.FlagSet, c.lookupEnv); err != nil {
-		return usageError{err}
-	}
-	return nil
+	return err
 }
 
 // given reports whether the command line or the environment set flag name.

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/temporal-ecs/temporal-ecs/internal/cliflags"
 )
 
 // jobField maps one flag onto a field of the job configuration; path is
@@ -93,12 +95,12 @@ func (j *jobFlags) build(stdin io.Reader, command []string, defaults map[string]
 			continue
 		}
 		if err := setPath(job, f.path, j.values[f.flag].json()); err != nil {
-			return nil, usageErrorf("--%s: %v", f.flag, err)
+			return nil, cliflags.UsageErrorf("--%s: %v", f.flag, err)
 		}
 	}
 	if len(command) > 0 {
 		if j.fs.given("command") {
-			return nil, usageErrorf("give the command either with --command or after the flags, not both")
+			return nil, cliflags.UsageErrorf("give the command either with --command or after the flags, not both")
 		}
 		cmd := make([]any, len(command))
 		for i, a := range command {

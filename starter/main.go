@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/temporal-ecs/temporal-ecs/internal/cliflags"
 )
 
 func main() {
@@ -98,7 +100,7 @@ func cliMain(args []string, c *cli) int {
 		switch {
 		case errors.Is(err, flag.ErrHelp):
 			return 0
-		case errors.As(err, new(usageError)):
+		case errors.As(err, new(cliflags.UsageError)):
 			fmt.Fprintf(c.stderr, "starter %s: %v\n", cmd.name, err)
 			return 2
 		case err != nil:
@@ -111,14 +113,4 @@ func cliMain(args []string, c *cli) int {
 	}
 	fmt.Fprintf(c.stderr, "starter: unknown command %q (see starter --help)\n", args[0])
 	return 2
-}
-
-// usageError is a command-line error: one line, exit status 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() + " (see --help)" }
-func (e usageError) Unwrap() error { return e.err }
-
-func usageErrorf(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
 }

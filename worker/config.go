@@ -76,32 +76,22 @@ func parseConfig(args []string, lookup func(string) (string, bool), out io.Write
 	fs.Var(&c.localECS, "local-ecs",
 		env.Bind("local-ecs", "TEMPORAL_ECS_LOCAL_ECS", "run a local ECS, EC2 and CloudWatch Logs endpoint in-process (task containers run as host processes) and send the AWS calls to it; --local-ecs=ADDR listens on ADDR instead of "+defaultLocalECSAddr))
 
-	if err := fs.Parse(args); err != nil {
+	if err := env.Parse(fs, args, lookup); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(out, usageHeader)
 			fs.SetOutput(out)
 			fs.PrintDefaults()
-			return nil, err
 		}
-		return nil, usageError{err}
+		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
-	}
-	if err := env.Apply(fs, lookup); err != nil {
-		return nil, usageError{err}
+		return nil, cliflags.UsageErrorf("unexpected argument %q", fs.Arg(0))
 	}
 	if err := c.validate(); err != nil {
-		return nil, usageError{err}
+		return nil, cliflags.UsageError{Err: err}
 	}
 	return c, nil
 }
-
-// usageError is a command-line error: reported in one line, exit status 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() + " (see --help)" }
-func (e usageError) Unwrap() error { return e.err }
 
 func (c *config) validate() error {
 	switch {

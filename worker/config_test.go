@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-ecs/temporal-ecs/internal/cliflags"
 )
 
 func env(vars map[string]string) func(string) (string, bool) {
@@ -102,7 +104,7 @@ func TestParseConfigErrorsAreUsageErrors(t *testing.T) {
 	} {
 		_, err := parseConfig(tc.args, env(tc.vars), &bytes.Buffer{})
 		require.Error(t, err, tc.args)
-		assert.True(t, errors.As(err, new(usageError)), "%v: %v is a usage error", tc.args, err)
+		assert.True(t, errors.As(err, new(cliflags.UsageError)), "%v: %v is a usage error", tc.args, err)
 		assert.Contains(t, err.Error(), tc.want)
 		assert.NotContains(t, err.Error(), "\n", "one line")
 	}

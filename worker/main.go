@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
+	"github.com/temporal-ecs/temporal-ecs/internal/cliflags"
 	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
 
@@ -33,7 +34,7 @@ func cliMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.As(err, new(usageError)):
+	case errors.As(err, new(cliflags.UsageError)):
 		fmt.Fprintln(stderr, "worker:", err)
 		return 2
 	default:

@@ -1,5 +1,6 @@
 // Package cliflags holds what the worker and starter commands share about
-// their command lines: flags that fall back to environment variables.
+// their command lines: flags that fall back to environment variables, and
+// usage errors.
 package cliflags
 
 import (

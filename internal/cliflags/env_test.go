@@ -1,8 +1,10 @@
 package cliflags_test
 
 import (
+	"errors"
 	"flag"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +98,28 @@ func TestApplyRefusesAnUndefinedFlag(t *testing.T) {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	require.NoError(t, fs.Parse(nil))
 	assert.ErrorContains(t, env.Apply(fs, lookup(map[string]string{"APP_MISSING": "x"})), "APP_MISSING")
+}
+
+func TestParseAppliesTheEnvironmentAndMakesUsageErrors(t *testing.T) {
+	var s settings
+	var env cliflags.Env
+	fs := newFlagSet(&s, &env)
+	require.NoError(t, env.Parse(fs, []string{"--verbose"}, lookup(map[string]string{"APP_QUEUE": "from-env"})))
+	assert.Equal(t, settings{queue: "from-env", delay: time.Second, verbose: true}, s)
+
+	for name, tc := range map[string]struct {
+		args []string
+		vars map[string]string
+	}{
+		"unknown flag":          {args: []string{"--bogus"}},
+		"bad environment value": {vars: map[string]string{"APP_DELAY": "soon"}},
+	} {
+		env = cliflags.Env{}
+		err := env.Parse(newFlagSet(&s, &env), tc.args, lookup(tc.vars))
+		assert.True(t, errors.As(err, new(cliflags.UsageError)), "%s: %v", name, err)
+		assert.True(t, strings.HasSuffix(err.Error(), " (see --help)"), "%s: %v", name, err)
+	}
+
+	env = cliflags.Env{}
+	assert.Equal(t, flag.ErrHelp, env.Parse(newFlagSet(&s, &env), []string{"-h"}, lookup(nil)), "help is not a usage error")
 }
