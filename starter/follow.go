@@ -9,9 +9,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
-	"github.com/temporal-ecs/temporal-ecs/activities"
 	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
 
@@ -35,21 +33,6 @@ type follower struct {
 
 	last    workflows.Status
 	queried bool
-}
-
-// outcome is how a followed workflow ended.
-type outcome struct {
-	result *activities.TaskResult
-	err    error
-}
-
-// awaitOutcome waits for the workflow to close and returns how it ended.
-func awaitOutcome(ctx context.Context, tc client.Client, workflowID, runID string) outcome {
-	var res activities.TaskResult
-	if err := tc.GetWorkflow(ctx, workflowID, runID).Get(ctx, &res); err != nil {
-		return outcome{err: err}
-	}
-	return outcome{result: &res}
 }
 
 // follow polls until the workflow closes, then prints what is left of the
@@ -165,95 +148,4 @@ func queryStatus(ctx context.Context, tc client.Client, workflowID, runID string
 		return st, err
 	}
 	return st, v.Get(&st)
-}
-
-// taskResult returns the task's result: the workflow's result, or the
-// one a TaskExitedNonZero failure or a cancellation carries.
-func (o outcome) taskResult() *activities.TaskResult {
-	if o.result != nil {
-		return o.result
-	}
-	if app := exitError(o.err); app != nil {
-		var res activities.TaskResult
-		if app.Details(&res) == nil {
-			return &res
-		}
-	}
-	var canceled *temporal.CanceledError
-	if errors.As(o.err, &canceled) && canceled.HasDetails() {
-		var res activities.TaskResult
-		if canceled.Details(&res) == nil {
-			return &res
-		}
-	}
-	return nil
-}
-
-// exitError returns the TaskExitedNonZero application error in err's
-// chain that carries the task's result, if any.
-func exitError(err error) *temporal.ApplicationError {
-	for err != nil {
-		var app *temporal.ApplicationError
-		if !errors.As(err, &app) {
-			return nil
-		}
-		if app.Type() == workflows.ErrTaskExitedNonZero && app.HasDetails() {
-			return app
-		}
-		err = app.Unwrap()
-	}
-	return nil
-}
-
-// exitCode maps an outcome to the starter's exit status: the container's
-// exit code when the task ran, 130 when this starter cancelled it, 1 for
-// any other failure. It prints why to stderr.
-func (f *follower) exitCode(out outcome, cancelled bool) int {
-	res := out.taskResult()
-	var canceled *temporal.CanceledError
-	switch {
-	case out.err == nil && res != nil:
-		if res.ExitCode < 0 {
-			f.note("task %s stopped without an exit code (%s: %s)", res.TaskArn, res.StopCode, res.StoppedReason)
-			return 1
-		}
-		return res.ExitCode
-	case errors.As(out.err, &canceled):
-		f.note("workflow %s cancelled", f.workflowID)
-		if cancelled {
-			return 130
-		}
-		return 1
-	case exitError(out.err) != nil && res != nil:
-		f.note("%s", exitError(out.err).Message())
-		if res.ExitCode < 0 {
-			return 1
-		}
-		return res.ExitCode
-	default:
-		f.note("workflow %s failed: %s", f.workflowID, failureMessage(out.err))
-		return 1
-	}
-}
-
-// failureMessage renders a workflow failure as the chain of its messages,
-// without the SDK's execution and activity envelopes (IDs, event numbers):
-// "could not prepare the job: invalid job configuration: launchType: ...".
-func failureMessage(err error) string {
-	var parts []string
-	for err != nil {
-		switch e := err.(type) {
-		case *temporal.WorkflowExecutionError, *temporal.ActivityError:
-			// Envelopes: their cause says what happened.
-		case interface{ Message() string }:
-			if m := e.Message(); m != "" && (len(parts) == 0 || parts[len(parts)-1] != m) {
-				parts = append(parts, m)
-			}
-		default:
-			parts = append(parts, err.Error()) // includes its causes
-			return strings.Join(parts, ": ")
-		}
-		err = errors.Unwrap(err)
-	}
-	return strings.Join(parts, ": ")
 }
