@@ -18,14 +18,12 @@ type jobField struct {
 	newValue          func() jobValue
 }
 
-func str() jobValue   { return &stringValue{} }
-func num() jobValue   { return &intValue{} }
-func float() jobValue { return &floatValue{} }
-func boolean() jobValue {
-	return &boolValue{}
-}
-func kv() jobValue   { return &mapValue{} }
-func list() jobValue { return &listValue{} }
+func str() jobValue     { return &stringValue{} }
+func num() jobValue     { return &intValue{} }
+func float() jobValue   { return &floatValue{} }
+func boolean() jobValue { return &boolValue{} }
+func kv() jobValue      { return &mapValue{} }
+func list() jobValue    { return &listValue{} }
 
 // jobFields are the job configuration's fields that have a flag; the rest
 // (taskDefinition, taskRunRequest, taskCustomizations, capacityProviderStrategy)
@@ -102,11 +100,7 @@ func (j *jobFlags) build(stdin io.Reader, command []string, defaults map[string]
 		if j.fs.given("command") {
 			return nil, cliflags.UsageErrorf("give the command either with --command or after the flags, not both")
 		}
-		cmd := make([]any, len(command))
-		for i, a := range command {
-			cmd[i] = a
-		}
-		job["command"] = cmd
+		job["command"] = command
 	}
 	for k, v := range defaults {
 		if _, ok := job[k]; !ok {

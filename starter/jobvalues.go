@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"maps"
 	"strconv"
 	"strings"
 )
@@ -91,7 +90,7 @@ func (m *mapValue) Set(v string) error {
 }
 func (m *mapValue) json() any {
 	out := make(map[string]any, len(m.v))
-	for k, v := range maps.All(m.v) {
+	for k, v := range m.v {
 		out[k] = v
 	}
 	return out
@@ -114,10 +113,4 @@ func (l *listValue) Set(v string) error {
 	}
 	return nil
 }
-func (l *listValue) json() any {
-	out := make([]any, len(l.v))
-	for i, s := range l.v {
-		out[i] = s
-	}
-	return out
-}
+func (l *listValue) json() any { return l.v }

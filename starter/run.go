@@ -9,17 +9,6 @@ import (
 // defaultPoll is how often the starter polls a workflow's status and logs.
 const defaultPoll = time.Second
 
-// followFlags are the flags of the commands that follow a workflow.
-type followFlags struct {
-	poll time.Duration
-	logs bool
-}
-
-func (f *followFlags) register(fs *flagSet, logsByDefault bool) {
-	fs.DurationVar(&f.poll, "poll", defaultPoll, "how often to poll the job's status and logs")
-	fs.BoolVar(&f.logs, "logs", logsByDefault, "print the container's log lines, read from CloudWatch Logs with the starter's AWS configuration")
-}
-
 // runCmd is `starter run`: start a job, print its status changes and its
 // container's log lines, exit with the container's exit code. Ctrl-C
 // cancels the workflow, which stops the task, and exits 130.
@@ -27,8 +16,8 @@ func runCmd(ctx context.Context, c *cli, args []string) (int, error) {
 	fs := newFlagSet(c)
 	var s startFlags
 	s.register(fs)
-	var ff followFlags
-	ff.register(fs, true)
+	poll := fs.Duration("poll", defaultPoll, "how often to poll the job's status and logs")
+	logs := fs.Bool("logs", true, "print the container's log lines, read from CloudWatch Logs with the starter's AWS configuration")
 	if err := fs.parse(c, args); err != nil {
 		return 0, err
 	}
@@ -40,9 +29,9 @@ func runCmd(ctx context.Context, c *cli, args []string) (int, error) {
 	defer tc.Close()
 	f := &follower{
 		c: c, tc: tc, workflowID: run.GetID(), runID: run.GetRunID(),
-		poll: ff.poll, printStatus: true, interrupts: c.interrupts,
+		poll: *poll, printStatus: true, interrupts: c.interrupts,
 	}
-	if ff.logs {
+	if *logs {
 		f.logs = newLogPrinter(c)
 	}
 	f.note("started workflow %s on task queue %s", run.GetID(), s.conn.taskQueue)
