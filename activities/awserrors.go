@@ -24,14 +24,36 @@ import (
 // are inspected here, and only here, by apiMessageHas.
 
 // wrapAWS adds context to an AWS error while keeping its error code as the
-// type Temporal reports (a plain fmt wrap would be reported as "wrapError"),
-// so that workflows and callers can still match on it; err stays the cause.
+// type Temporal reports, so that workflows and callers can still match on
+// it: returned as is, the SDK's *smithy.OperationError wrapper would be
+// reported as "OperationError", and a plain fmt wrap as "wrapError". The
+// error is retryable (retrying what is known not to help is refused by a
+// classified error instead) and err stays its cause. An error that is not
+// an AWS API error (a transport failure, a cancellation) is wrapped with
+// fmt.
 func wrapAWS(err error, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
+	what := fmt.Sprintf(format, args...)
 	if code := apiCode(err); code != "" {
-		return temporal.NewApplicationErrorWithCause(msg+": "+err.Error(), code, err)
+		return temporal.NewApplicationErrorWithCause(what+": "+err.Error(), code, err)
 	}
-	return fmt.Errorf("%s: %w", msg, err)
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// awsCause is err as the cause of a classified error: an AWS API error
+// becomes an application error typed by its error code, as in wrapAWS,
+// with err as its own cause; any other error is returned as is.
+func awsCause(err error) error {
+	if code := apiCode(err); code != "" {
+		return temporal.NewApplicationErrorWithCause(err.Error(), code, err)
+	}
+	return err
+}
+
+// classified is the non-retryable error of type kind (one of the Err*
+// constants) for what retrying cannot fix, with the AWS error err, typed
+// by its code, as its cause.
+func classified(kind, msg string, err error) error {
+	return temporal.NewNonRetryableApplicationError(msg, kind, awsCause(err))
 }
 
 // apiCode returns the smithy error code of err, or "".

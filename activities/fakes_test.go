@@ -19,6 +19,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 )
 
@@ -78,6 +79,12 @@ func newFakeECS() *fakeECS {
 	}
 }
 
+// sdkError wraps err as the SDK returns an API error: in a
+// *smithy.OperationError naming the service and the operation.
+func sdkError(service, op string, err error) error {
+	return &smithy.OperationError{ServiceID: service, OperationName: op, Err: err}
+}
+
 func pop[T any](q *[]T) (T, bool) {
 	var zero T
 	if len(*q) == 0 {
@@ -93,7 +100,7 @@ func (f *fakeECS) RegisterTaskDefinition(_ context.Context, in *ecs.RegisterTask
 	defer f.mu.Unlock()
 	f.registerCalls++
 	if err, ok := pop(&f.registerErrs); ok && err != nil {
-		return nil, err
+		return nil, sdkError("ECS", "RegisterTaskDefinition", err)
 	}
 	return &ecs.RegisterTaskDefinitionOutput{TaskDefinition: f.addDefLocked(in)}, nil
 }
@@ -136,14 +143,14 @@ func (f *fakeECS) DescribeTaskDefinition(_ context.Context, in *ecs.DescribeTask
 	defer f.mu.Unlock()
 	id := aws.ToString(in.TaskDefinition)
 	if err := f.describeDefErr[id]; err != nil {
-		return nil, err
+		return nil, sdkError("ECS", "DescribeTaskDefinition", err)
 	}
 	if arn, ok := f.latest[id]; ok {
 		id = arn
 	}
 	td, ok := f.defs[id]
 	if !ok {
-		return nil, &types.ClientException{Message: aws.String("Unable to describe task definition.")}
+		return nil, sdkError("ECS", "DescribeTaskDefinition", &types.ClientException{Message: aws.String("Unable to describe task definition.")})
 	}
 	c := *td
 	return &ecs.DescribeTaskDefinitionOutput{TaskDefinition: &c}, nil
@@ -153,14 +160,14 @@ func (f *fakeECS) DeregisterTaskDefinition(_ context.Context, in *ecs.Deregister
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.deregisterErr != nil {
-		return nil, f.deregisterErr
+		return nil, sdkError("ECS", "DeregisterTaskDefinition", f.deregisterErr)
 	}
 	td, ok := f.defs[aws.ToString(in.TaskDefinition)]
 	if !ok {
-		return nil, &types.ClientException{Message: aws.String("The specified task definition does not exist.")}
+		return nil, sdkError("ECS", "DeregisterTaskDefinition", &types.ClientException{Message: aws.String("The specified task definition does not exist.")})
 	}
 	if td.Status != types.TaskDefinitionStatusActive {
-		return nil, &types.ClientException{Message: aws.String("The specified task definition is already inactive.")}
+		return nil, sdkError("ECS", "DeregisterTaskDefinition", &types.ClientException{Message: aws.String("The specified task definition is already inactive.")})
 	}
 	f.deactivateLocked(aws.ToString(td.TaskDefinitionArn))
 	return &ecs.DeregisterTaskDefinitionOutput{TaskDefinition: td}, nil
@@ -187,7 +194,7 @@ func (f *fakeECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ec
 	f.runCalls++
 	f.runInputs = append(f.runInputs, in)
 	if err, ok := pop(&f.runErrs); ok && err != nil {
-		return nil, err
+		return nil, sdkError("ECS", "RunTask", err)
 	}
 	if fl, ok := pop(&f.runFailures); ok {
 		return &ecs.RunTaskOutput{Failures: []types.Failure{fl}}, nil
@@ -207,7 +214,7 @@ func (f *fakeECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ec
 	f.tokens[token] = arn
 	if err := f.runLoseResponse; err != nil {
 		f.runLoseResponse = nil
-		return nil, err
+		return nil, sdkError("ECS", "RunTask", err)
 	}
 	return &ecs.RunTaskOutput{Tasks: []types.Task{*t}}, nil
 }
@@ -218,10 +225,10 @@ func (f *fakeECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _
 	f.describeTasksCalls++
 	f.describeBatchMax = max(f.describeBatchMax, len(in.Tasks))
 	if f.describeTasksErr != nil {
-		return nil, f.describeTasksErr
+		return nil, sdkError("ECS", "DescribeTasks", f.describeTasksErr)
 	}
 	if len(in.Tasks) > 100 {
-		return nil, &types.InvalidParameterException{Message: aws.String("too many tasks")}
+		return nil, sdkError("ECS", "DescribeTasks", &types.InvalidParameterException{Message: aws.String("too many tasks")})
 	}
 	out := &ecs.DescribeTasksOutput{}
 	for _, arn := range in.Tasks {
@@ -242,15 +249,15 @@ func (f *fakeECS) StopTask(_ context.Context, in *ecs.StopTaskInput, _ ...func(*
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stopErr != nil {
-		return nil, f.stopErr
+		return nil, sdkError("ECS", "StopTask", f.stopErr)
 	}
 	arn := aws.ToString(in.Task)
 	if err := f.stopErrs[arn]; err != nil {
-		return nil, err
+		return nil, sdkError("ECS", "StopTask", err)
 	}
 	t, ok := f.tasks[arn]
 	if !ok {
-		return nil, &types.InvalidParameterException{Message: aws.String("The referenced task was not found.")}
+		return nil, sdkError("ECS", "StopTask", &types.InvalidParameterException{Message: aws.String("The referenced task was not found.")})
 	}
 	f.stopped[arn] = aws.ToString(in.Reason)
 	t.LastStatus, t.DesiredStatus = aws.String("STOPPED"), aws.String("STOPPED")
@@ -262,7 +269,7 @@ func (f *fakeECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.listErr != nil {
-		return nil, f.listErr
+		return nil, sdkError("ECS", "ListTasks", f.listErr)
 	}
 	desired := string(in.DesiredStatus)
 	if desired == "" {
@@ -424,17 +431,17 @@ func (f *fakeLogs) GetLogEvents(_ context.Context, in *cloudwatchlogs.GetLogEven
 	defer f.mu.Unlock()
 	f.calls++
 	if err, ok := pop(&f.errs); ok && err != nil {
-		return nil, err
+		return nil, sdkError("CloudWatch Logs", "GetLogEvents", err)
 	}
 	events, ok := f.streams[aws.ToString(in.LogGroupName)+"/"+aws.ToString(in.LogStreamName)]
 	if !ok {
-		return nil, &cwtypes.ResourceNotFoundException{Message: aws.String("The specified log stream does not exist.")}
+		return nil, sdkError("CloudWatch Logs", "GetLogEvents", &cwtypes.ResourceNotFoundException{Message: aws.String("The specified log stream does not exist.")})
 	}
 	start := 0
 	if tok := aws.ToString(in.NextToken); tok != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(tok, "f/"))
 		if err != nil || !strings.HasPrefix(tok, "f/") || n > len(events) {
-			return nil, &cwtypes.InvalidParameterException{Message: aws.String("The specified nextToken is invalid.")}
+			return nil, sdkError("CloudWatch Logs", "GetLogEvents", &cwtypes.InvalidParameterException{Message: aws.String("The specified nextToken is invalid.")})
 		}
 		start = n
 	} else if in.StartTime != nil {

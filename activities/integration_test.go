@@ -516,6 +516,28 @@ func TestLocalRunTaskWithAnInactiveDefinitionArn(t *testing.T) {
 	assert.Empty(t, l.tasks("default"))
 }
 
+func TestLocalRunTaskUnclassifiedErrorKeepsTheAWSErrorCode(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	err := l.runErr(shellJob("true",
+		`,"taskCustomizations":[{"op":"add","path":"/overrides/containerOverrides/-","value":{"name":"ghost"}}]`))
+
+	appErr := requireAppError(t, err, "InvalidParameterException", false)
+	assert.Contains(t, appErr.Error(), "run ECS task", "the message says what failed")
+	assert.Contains(t, appErr.Error(), `"ghost"`, "and keeps ECS's message")
+	assert.Empty(t, l.tasks("default"))
+}
+
+func TestLocalRunTaskHintKeepsTheAWSErrorCodeAsItsCause(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	err := l.runErr(shellJob("true", `,"cluster":"nope"`))
+
+	appErr := requireAppError(t, err, ErrClusterNotFound, true)
+	var cause *temporal.ApplicationError
+	require.ErrorAs(t, appErr.Unwrap(), &cause, "the AWS error is the cause")
+	assert.Equal(t, "ClusterNotFoundException", cause.Type())
+	assert.Contains(t, cause.Error(), "nope")
+}
+
 func TestLocalRunTaskWithAnUnknownCapacityProvider(t *testing.T) {
 	l := startLocal(t, ecslocal.Options{})
 	err := l.runErr(shellJob("true", `,"capacityProviderStrategy":[{"capacityProvider":"my-asg","weight":1}]`))

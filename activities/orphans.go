@@ -32,9 +32,8 @@ func (a *Activities) StopTasksStartedBy(ctx context.Context, in StopStartedByInp
 		clusterLabel = "default"
 	}
 	notFound := func(err error) error {
-		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("cannot stop the tasks started by %q: cluster %q was not found", in.StartedBy, clusterLabel),
-			ErrClusterNotFound, err)
+		return classified(ErrClusterNotFound,
+			fmt.Sprintf("cannot stop the tasks started by %q: cluster %q was not found", in.StartedBy, clusterLabel), err)
 	}
 	api := a.clients.get(in.Region, in.RoleArn).ECS
 	list := &ecs.ListTasksInput{StartedBy: aws.String(in.StartedBy), DesiredStatus: types.DesiredStatusRunning}

@@ -33,7 +33,8 @@ type runProgress struct {
 // customizations applied last), and retries failures that retrying can fix
 // (capacity, agent, throttling) with backoff. Errors that retrying cannot
 // fix become non-retryable errors with a hint, keeping the AWS error as
-// their cause; any other error is returned unchanged.
+// their cause; any other AWS error is returned with its error code as its
+// type.
 func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, error) {
 	p := in.Job
 	if p == nil {
@@ -209,15 +210,14 @@ func clientToken(base string, index int) string {
 }
 
 // runTaskError turns what RunTask failed with into the error the activity
-// returns: a hint for what the job or the account must fix, else err.
+// returns: a hint for what the job or the account must fix, else err with
+// its context (wrapAWS).
 func (a *Activities) runTaskError(err error, p *job.Prepared, input *ecs.RunTaskInput) error {
 	cluster := p.Cluster
 	if cluster == "" {
 		cluster = "default"
 	}
-	hint := func(kind, msg string) error {
-		return temporal.NewNonRetryableApplicationError(msg+": "+err.Error(), kind, err)
-	}
+	hint := func(kind, msg string) error { return classified(kind, msg+": "+err.Error(), err) }
 	var failure *runFailure
 	switch {
 	case errors.As(err, &failure):
@@ -250,5 +250,5 @@ func (a *Activities) runTaskError(err error, p *job.Prepared, input *ecs.RunTask
 		return hint(ErrNetworkConfiguration,
 			"cannot run the ECS task: check that the subnets and security groups exist and belong to the job's VPC")
 	}
-	return err
+	return wrapAWS(err, "run ECS task of %s on cluster %q", aws.ToString(input.TaskDefinition), cluster)
 }

@@ -190,17 +190,33 @@ func TestRunTaskErrorHints(t *testing.T) {
 			cause := errors.Unwrap(appErr)
 			require.NotNil(t, cause, "the AWS error is kept as the cause")
 			assert.Contains(t, cause.Error(), tc.err.(interface{ ErrorMessage() string }).ErrorMessage())
+			var causeErr *temporal.ApplicationError
+			require.ErrorAs(t, cause, &causeErr)
+			assert.Equal(t, tc.err.(smithy.APIError).ErrorCode(), causeErr.Type(), "the cause is typed by its AWS error code")
 		})
 	}
 }
 
-func TestRunTaskOtherErrorsSurfaceUnchanged(t *testing.T) {
-	w := newFakeWorld()
-	w.ecs.runErrs = []error{&types.AccessDeniedException{Message: aws.String("not authorized to perform ecs:RunTask")}}
-	a := newTestActivities(t, w)
-	err := newTestEnv(t, a).run(nil, a.RunTask, runJob(t, w, `{"image":"busybox"}`))
-	appErr := requireAppError(t, err, "AccessDeniedException", false)
-	assert.Contains(t, appErr.Error(), "not authorized to perform ecs:RunTask")
+func TestRunTaskOtherErrorsKeepTheirAWSErrorCode(t *testing.T) {
+	for _, tc := range []struct {
+		name, code string
+		err        error
+	}{
+		{"access denied", "AccessDeniedException", &types.AccessDeniedException{Message: aws.String("not authorized to perform ecs:RunTask")}},
+		{"invalid parameter", "InvalidParameterException", &types.InvalidParameterException{Message: aws.String("Override for container named ghost is not a container in the TaskDefinition.")}},
+		{"server", "ServerException", &types.ServerException{Message: aws.String("internal error")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newFakeWorld()
+			w.ecs.runErrs = []error{tc.err}
+			a := newTestActivities(t, w)
+			err := newTestEnv(t, a).run(nil, a.RunTask, runJob(t, w, `{"image":"busybox","cluster":"jobs"}`))
+			appErr := requireAppError(t, err, tc.code, false)
+			assert.Contains(t, appErr.Error(), `run ECS task of arn:aws:ecs:`, "the message says what failed")
+			assert.Contains(t, appErr.Error(), `on cluster "jobs"`)
+			assert.Contains(t, appErr.Error(), tc.err.(smithy.APIError).ErrorMessage())
+		})
+	}
 }
 
 func TestRunTaskNetworkErrors(t *testing.T) {

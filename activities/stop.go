@@ -30,8 +30,7 @@ func (a *Activities) StopTask(ctx context.Context, in StopInput) error {
 	api := a.clients.get(in.Region, in.RoleArn).ECS
 	err = a.stopOne(ctx, api, cluster, taskArn, stopReason(in.Reason))
 	if isClusterNotFound(err) {
-		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("cannot stop task %s: cluster %q was not found", taskArn, cluster), ErrClusterNotFound, err)
+		return classified(ErrClusterNotFound, fmt.Sprintf("cannot stop task %s: cluster %q was not found", taskArn, cluster), err)
 	}
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 )
 
 func TestStopTaskStopsWithTheReason(t *testing.T) {
@@ -69,6 +70,9 @@ func TestStopTaskClusterNotFound(t *testing.T) {
 	err := newTestEnv(t, a).run(nil, a.StopTask, StopInput{Identifier: "nope::arn:aws:ecs:us-east-1:123456789012:task/nope/1"})
 	appErr := requireAppError(t, err, ErrClusterNotFound, true)
 	assert.Contains(t, appErr.Error(), `"nope"`)
+	var cause *temporal.ApplicationError
+	require.ErrorAs(t, appErr.Unwrap(), &cause)
+	assert.Equal(t, "ClusterNotFoundException", cause.Type(), "the AWS error, typed by its code, is the cause")
 }
 
 func TestStopTaskOtherErrorsAreRetryable(t *testing.T) {

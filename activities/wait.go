@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -173,7 +174,9 @@ func (a *Activities) failedToStart(ref TaskRef, task *types.Task) error {
 
 // stopAfterStartTimeout stops a task that did not start in time, so that
 // none is left running behind the failed job. A failed StopTask is a
-// retryable error: the retried attempt, past the deadline, stops it again.
+// retryable error of the StopTask error's type: the retried attempt, past
+// the deadline, stops it again (unless the type is one the workflow does
+// not retry, such as ClusterNotFound).
 func (a *Activities) stopAfterStartTimeout(ctx context.Context, ref TaskRef, timeout time.Duration) error {
 	msg := fmt.Sprintf("ECS task %s did not start within %s", ref.TaskArn, timeout)
 	err := a.StopTask(ctx, StopInput{
@@ -181,7 +184,12 @@ func (a *Activities) stopAfterStartTimeout(ctx context.Context, ref TaskRef, tim
 		Reason: fmt.Sprintf("Task start timeout: not RUNNING after %s", timeout),
 	})
 	if err != nil {
-		return fmt.Errorf("%s, and stopping it failed: %w", msg, err)
+		typ := ""
+		var app *temporal.ApplicationError
+		if errors.As(err, &app) {
+			typ = app.Type()
+		}
+		return temporal.NewApplicationErrorWithCause(msg+", and stopping it failed: "+err.Error(), typ, err)
 	}
 	return temporal.NewNonRetryableApplicationError(msg+"; it was stopped", ErrTaskStartTimeout, nil)
 }
@@ -214,8 +222,8 @@ func (p *pollState) observe(snap TaskSnapshot, ref TaskRef) (*types.Task, error)
 	switch {
 	case snap.Err != nil:
 		if isClusterNotFound(snap.Err) {
-			return nil, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("cluster %q of task %s was not found", ref.ClusterArn, ref.TaskArn), ErrClusterNotFound, snap.Err)
+			return nil, classified(ErrClusterNotFound,
+				fmt.Sprintf("cluster %q of task %s was not found", ref.ClusterArn, ref.TaskArn), snap.Err)
 		}
 		p.failures++
 		if p.failures > pollTolerance {

@@ -140,6 +140,20 @@ func TestWaitForTaskStartTimeoutWhoseStopFailsIsRetried(t *testing.T) {
 	assert.False(t, appErr.NonRetryable(), "the retry stops the task")
 }
 
+func TestWaitForTaskStartTimeoutWhoseStopFailsHasTheStopErrorType(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("PENDING")
+	w.ecs.stopErr = &types.ServerException{Message: aws.String("internal error")}
+	env := newTestEnv(t, a)
+	env.SetHeartbeatDetails(startProgress{WaitingSince: time.Now().Add(-time.Hour)})
+
+	err := env.run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+
+	appErr := requireAppError(t, err, "ServerException", false)
+	assert.Contains(t, appErr.Error(), "did not start within 30s, and stopping it failed")
+}
+
 func TestWaitForTaskStartToleratesAFewMissingPolls(t *testing.T) {
 	w := newFakeWorld()
 	a := newTestActivities(t, w)

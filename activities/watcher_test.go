@@ -127,11 +127,12 @@ func TestWatcherReportsMissingTasksAndErrors(t *testing.T) {
 	assert.True(t, snap.Missing)
 	assert.Equal(t, "MISSING", snap.Reason)
 
-	f.describeTasksErr = errors.New("boom")
+	boom := errors.New("boom")
+	f.describeTasksErr = boom
 	w.poll(time.Now().Add(time.Hour))
 	snap, ok = received(missing)
 	require.True(t, ok)
-	assert.EqualError(t, snap.Err, "boom")
+	assert.ErrorIs(t, snap.Err, boom, "the DescribeTasks call's error")
 }
 
 func TestWatcherKeepsOnlyTheLatestUnreadSnapshot(t *testing.T) {
