@@ -209,6 +209,7 @@ func TestLocalStartTimeoutStopsTheTask(t *testing.T) {
 	l := startLocal(t, ecslocal.Options{})
 	l.srv.Faults().HoldProvisioning(time.Hour)
 	ref, _ := l.start(shellJob("sleep 30", ""), "tok-timeout")
+	assert.Equal(t, "PROVISIONING", ref.LastStatus, "RunTask's response tells the status")
 
 	err := l.env().run(nil, l.a.WaitForTaskStart, WaitInput{Task: ref, PollIntervalSeconds: 0.01, StartTimeoutSeconds: 1})
 

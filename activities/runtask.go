@@ -85,6 +85,7 @@ func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, er
 		TaskArn:           aws.ToString(task.TaskArn),
 		TaskDefinitionArn: aws.ToString(task.TaskDefinitionArn),
 		ContainerName:     p.ContainerName,
+		LastStatus:        aws.ToString(task.LastStatus),
 	}
 	if ref.TaskDefinitionArn == "" {
 		ref.TaskDefinitionArn = defArn

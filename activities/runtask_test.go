@@ -59,6 +59,7 @@ func TestRunTaskStartsTheTaskWithAnInferredNetwork(t *testing.T) {
 	assert.Equal(t, "jobs::"+ref.TaskArn, ref.Identifier)
 	assert.Equal(t, testCluster, ref.ClusterArn)
 	assert.Equal(t, "main", ref.ContainerName)
+	assert.Equal(t, "PROVISIONING", ref.LastStatus, "the status of RunTask's response")
 	assert.Equal(t, testRegion, ref.Region)
 	assert.Equal(t, "temporal-ecs", ref.LogGroup)
 	assert.Equal(t, "temporal-ecs/main/"+taskID(ref.TaskArn), ref.LogStream)

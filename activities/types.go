@@ -44,6 +44,10 @@ type TaskRef struct {
 	Identifier        string `json:"identifier"`
 	TaskDefinitionArn string `json:"taskDefinitionArn"`
 	ContainerName     string `json:"containerName"`
+	// LastStatus is the task's status in RunTask's response: PROVISIONING
+	// for a new task, possibly later for one that a retried call found
+	// started already. The wait activities report the statuses after it.
+	LastStatus string `json:"lastStatus,omitempty"`
 	// LogGroup and LogStream locate the orchestrated container's awslogs
 	// stream; empty when it has no awslogs configuration.
 	LogGroup  string `json:"logGroup,omitempty"`

@@ -128,6 +128,7 @@ func newFakes() *fakes {
 			Identifier:        "jobs::" + testTaskArn,
 			TaskDefinitionArn: testTaskDefArn,
 			ContainerName:     "main",
+			LastStatus:        "PROVISIONING",
 			LogGroup:          "temporal-ecs",
 			LogStream:         "temporal-ecs/main/0f1e2d3c4b5a",
 			LogRegion:         "eu-west-1",

@@ -35,11 +35,11 @@ type Status struct {
 	// Cluster is the cluster as the job named it, or as ECS returned it
 	// when the job named none.
 	Cluster string `json:"cluster,omitempty"`
-	// LastStatus is the last ECS task status the workflow learnt
-	// (RUNNING, STOPPED, ...): empty while it waits for the task to start,
-	// since RunTask's result does not carry ECS's initial status and the
-	// wait activities report only when they return (they poll far more
-	// often; their heartbeat details hold the latest status).
+	// LastStatus is the last ECS task status the workflow learnt: the one
+	// of RunTask's response (PROVISIONING, ...) while it waits for the task
+	// to start, then RUNNING, STOPPED. The wait activities report only when
+	// they return (they poll far more often; their heartbeat details hold
+	// the latest status).
 	LastStatus string `json:"lastStatus,omitempty"`
 	// ExitCode is the orchestrated container's exit code once the task has
 	// stopped (-1 when ECS reported none).
@@ -78,6 +78,9 @@ func (s *Status) setTask(ref *activities.TaskRef) {
 	}
 	if ref.TaskDefinitionArn != "" {
 		s.TaskDefinitionArn = ref.TaskDefinitionArn
+	}
+	if ref.LastStatus != "" {
+		s.LastStatus = ref.LastStatus
 	}
 	s.LogGroup, s.LogStream, s.LogRegion = ref.LogGroup, ref.LogStream, ref.LogRegion
 }

@@ -58,8 +58,9 @@ func TestStatusQueryFollowsThePhases(t *testing.T) {
 	assert.Equal(t, "temporal-ecs/main/0f1e2d3c4b5a", waiting.LogStream)
 	assert.Equal(t, "eu-west-1", waiting.LogRegion)
 	assert.Nil(t, waiting.ExitCode)
-	assert.Empty(t, waiting.LastStatus, "RunTask's result does not carry ECS's initial status: unknown until a wait reports")
+	assert.Equal(t, "PROVISIONING", waiting.LastStatus, "the status of RunTask's response, until a wait reports")
 	assert.Contains(t, got[3].details, testTaskArn)
+	assert.Contains(t, got[3].details, "**ECS status:** PROVISIONING")
 
 	assert.Equal(t, "RUNNING", got[4].st.LastStatus)
 	assert.Contains(t, got[4].details, "RUNNING")
