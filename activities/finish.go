@@ -30,52 +30,36 @@ func (a *Activities) WaitForTaskFinish(ctx context.Context, in WaitInput) (*Task
 		}
 	}
 	out := a.newOutputStream(ctx, in, prog.LogCursor)
+	// beat heartbeats the status and the log cursor after the lines written.
+	beat := func() {
+		prog.LogCursor = out.cursor()
+		heartbeat(ctx, prog)
+	}
 
-	sub := a.watch(ref, in.PollIntervalSeconds)
-	defer sub.Close()
-	var poll pollState
+	polls := a.pollTask(ref, in.PollIntervalSeconds, prog.LastStatus)
+	defer polls.close()
 	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-sub.Done():
-			return nil, errWorkerStopping()
-		case snap := <-sub.C():
-			task, err := poll.observe(snap, ref)
-			if err != nil {
-				return nil, err
-			}
-			status := prog.LastStatus
-			if task != nil {
-				status = aws.ToString(task.LastStatus)
-				if status != prog.LastStatus {
-					a.logger(ctx).Info("ECS task status", "status", status, "taskArn", ref.TaskArn)
-				}
-				prog.LastStatus = status
-			}
-			if task == nil || status != "STOPPED" {
-				if err := out.pump(ctx); err != nil {
-					return nil, err
-				}
-				prog.LogCursor = out.cursor()
-				heartbeat(ctx, prog)
-				continue
-			}
-			// Every line, the last ones included, is read before the
-			// result: the drain heartbeats as it goes.
-			err = out.drain(ctx, func() {
-				prog.LogCursor = out.cursor()
-				heartbeat(ctx, prog)
-			})
-			if err != nil {
-				return nil, err
-			}
-			prog.LogCursor = out.cursor()
-			heartbeat(ctx, prog)
-			r := taskResult(ref, task)
-			a.reportExit(ctx, ref, r)
-			return r, nil
+		task, err := polls.next(ctx, nil)
+		if err != nil {
+			return nil, err
 		}
+		prog.LastStatus = polls.status
+		if task == nil || aws.ToString(task.LastStatus) != "STOPPED" {
+			if err := out.pump(ctx); err != nil {
+				return nil, err
+			}
+			beat()
+			continue
+		}
+		// Every line, the last ones included, is read before the result:
+		// the drain heartbeats as it goes.
+		if err := out.drain(ctx, beat); err != nil {
+			return nil, err
+		}
+		beat()
+		r := taskResult(ref, task)
+		a.reportExit(ctx, ref, r)
+		return r, nil
 	}
 }
 

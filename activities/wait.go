@@ -55,36 +55,25 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 	}
 	deadline := time.NewTimer(remaining)
 	defer deadline.Stop()
+	beat := func() { heartbeat(ctx, prog) }
 
-	sub := a.watch(ref, in.PollIntervalSeconds)
-	defer sub.Close()
-	var poll pollState
+	polls := a.pollTask(ref, in.PollIntervalSeconds, prog.LastStatus)
+	defer polls.close()
 	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-sub.Done():
-			return nil, errWorkerStopping()
-		case <-deadline.C:
+		task, err := polls.next(ctx, deadline.C)
+		switch {
+		case errors.Is(err, errPastDeadline):
 			return a.atStartDeadline(ctx, in, prog, timeout)
-		case snap := <-sub.C():
-			task, err := poll.observe(snap, ref)
-			if err != nil {
-				return nil, err
-			}
-			if task == nil {
-				heartbeat(ctx, prog)
-				continue
-			}
-			status := aws.ToString(task.LastStatus)
-			if status != prog.LastStatus {
-				a.logger(ctx).Info("ECS task status", "status", status, "taskArn", ref.TaskArn)
-			}
-			prog.LastStatus = status
-			heartbeat(ctx, prog)
-			if res, done, err := a.startOutcome(ctx, in, task, func() { heartbeat(ctx, prog) }); done {
-				return res, err
-			}
+		case err != nil:
+			return nil, err
+		}
+		prog.LastStatus = polls.status
+		beat()
+		if task == nil {
+			continue
+		}
+		if res, done, err := a.startOutcome(ctx, in, task, beat); done {
+			return res, err
 		}
 	}
 }
@@ -211,14 +200,58 @@ func (a *Activities) clientKey(region, roleArn string) ClientKey {
 	return ClientKey{Region: region, RoleArn: roleArn}
 }
 
-// pollState tolerates a few polls that miss the task or fail.
-type pollState struct {
+// taskPolls is a watched task's snapshots as a wait reads them. It
+// tolerates a few polls in a row that miss the task or fail, and logs each
+// new status. The caller must close it.
+type taskPolls struct {
+	a   *Activities
+	sub *Subscription
+	ref TaskRef
+	// status is the last status seen (or reported by an earlier attempt).
+	status           string
 	misses, failures int
+}
+
+// errPastDeadline is taskPolls.next's error when its deadline fires first.
+var errPastDeadline = errors.New("deadline passed before the next poll")
+
+// pollTask subscribes to the task's snapshots; status is the last status
+// already reported, which is not logged again.
+func (a *Activities) pollTask(ref TaskRef, pollSeconds float64, status string) *taskPolls {
+	return &taskPolls{a: a, sub: a.watch(ref, pollSeconds), ref: ref, status: status}
+}
+
+func (p *taskPolls) close() { p.sub.Close() }
+
+// next waits for the next snapshot and returns its task, nil to keep
+// waiting (a poll that missed the task or failed, within the tolerance).
+// Its error is the activity's cancellation, WorkerStopping when the
+// watcher stops, errPastDeadline when deadline (nil: none) fires first, or
+// the poll's failure once the tolerance is spent.
+func (p *taskPolls) next(ctx context.Context, deadline <-chan time.Time) (*types.Task, error) {
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-p.sub.Done():
+		return nil, errWorkerStopping()
+	case <-deadline:
+		return nil, errPastDeadline
+	case snap := <-p.sub.C():
+		task, err := p.observe(snap)
+		if task != nil {
+			if status := aws.ToString(task.LastStatus); status != p.status {
+				p.a.logger(ctx).Info("ECS task status", "status", status, "taskArn", p.ref.TaskArn)
+				p.status = status
+			}
+		}
+		return task, err
+	}
 }
 
 // observe returns the snapshot's task, nil to keep waiting, or an error
 // once the tolerance is spent.
-func (p *pollState) observe(snap TaskSnapshot, ref TaskRef) (*types.Task, error) {
+func (p *taskPolls) observe(snap TaskSnapshot) (*types.Task, error) {
+	ref := p.ref
 	switch {
 	case snap.Err != nil:
 		if isClusterNotFound(snap.Err) {
