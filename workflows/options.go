@@ -31,6 +31,9 @@ const (
 	// stoppedWait bounds the wait for STOPPED after StopTask.
 	stoppedWait = 5 * time.Minute
 
+	// maxRetryInterval caps the backoff of boundedOptions.
+	maxRetryInterval = 30 * time.Second
+
 	minHeartbeatTimeout = 30 * time.Second
 	minStartMargin      = time.Minute
 	defaultPollInterval = 5 * time.Second
@@ -47,6 +50,19 @@ func retry(maxInterval time.Duration, attempts int32, nonRetryable ...string) *t
 		MaximumInterval:        maxInterval,
 		MaximumAttempts:        attempts,
 		NonRetryableErrorTypes: nonRetryable,
+	}
+}
+
+// boundedOptions are the options of an activity whose attempts each take
+// at most attempt and all of them at most total, retried with backoff up
+// to maxRetryInterval at most attempts times (0: as often as total allows),
+// except for the nonRetryable error types.
+func boundedOptions(summary string, attempt, total time.Duration, attempts int32, nonRetryable ...string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout:    attempt,
+		ScheduleToCloseTimeout: total,
+		RetryPolicy:            retry(maxRetryInterval, attempts, nonRetryable...),
+		Summary:                summary,
 	}
 }
 
@@ -81,28 +97,18 @@ func prepareOptions() workflow.ActivityOptions {
 }
 
 func registerOptions(summary string) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout:    registerTimeout,
-		ScheduleToCloseTimeout: registerTotal,
-		RetryPolicy: retry(30*time.Second, 5,
-			activities.ErrInvalidJobConfiguration, activities.ErrTaskDefinitionInactive),
-		Summary: summary,
-	}
+	return boundedOptions(summary, registerTimeout, registerTotal, 5,
+		activities.ErrInvalidJobConfiguration, activities.ErrTaskDefinitionInactive)
 }
 
 // runTaskOptions retries RunTask safely: the client token makes a retried
 // attempt return the task a lost attempt started. RunTaskFailed is left to
 // the activity: it marks capacity failures retryable, the others not.
 func runTaskOptions(summary string) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout:    runTaskTimeout,
-		ScheduleToCloseTimeout: runTaskTotal,
-		RetryPolicy: retry(30*time.Second, 5,
-			activities.ErrInvalidJobConfiguration, activities.ErrClusterNotFound,
-			activities.ErrNoContainerInstances, activities.ErrMissingLogsPermissions,
-			activities.ErrNetworkConfiguration, activities.ErrTaskDefinitionInactive),
-		Summary: summary,
-	}
+	return boundedOptions(summary, runTaskTimeout, runTaskTotal, 5,
+		activities.ErrInvalidJobConfiguration, activities.ErrClusterNotFound,
+		activities.ErrNoContainerInstances, activities.ErrMissingLogsPermissions,
+		activities.ErrNetworkConfiguration, activities.ErrTaskDefinitionInactive)
 }
 
 // waitStartOptions lets WaitForTaskStart run the job's start timeout plus a
@@ -110,15 +116,11 @@ func runTaskOptions(summary string) workflow.ActivityOptions {
 func waitStartOptions(p *job.Prepared, summary string) workflow.ActivityOptions {
 	hb := heartbeatTimeout(p)
 	margin := max(hb, minStartMargin)
-	return workflow.ActivityOptions{
-		StartToCloseTimeout:    startTimeout(p) + margin,
-		ScheduleToCloseTimeout: startTimeout(p) + 2*margin,
-		HeartbeatTimeout:       hb,
-		RetryPolicy: retry(30*time.Second, 0,
-			activities.ErrTaskStartTimeout, activities.ErrTaskFailedToStart, activities.ErrTaskNotFound,
-			activities.ErrInvalidIdentifier, activities.ErrClusterNotFound),
-		Summary: summary,
-	}
+	o := boundedOptions(summary, startTimeout(p)+margin, startTimeout(p)+2*margin, 0,
+		activities.ErrTaskStartTimeout, activities.ErrTaskFailedToStart, activities.ErrTaskNotFound,
+		activities.ErrInvalidIdentifier, activities.ErrClusterNotFound)
+	o.HeartbeatTimeout = hb
+	return o
 }
 
 // waitFinishOptions lets WaitForTaskFinish run as long as the task does:
@@ -136,42 +138,21 @@ func waitFinishOptions(p *job.Prepared, summary string) workflow.ActivityOptions
 
 // stoppedWaitOptions bounds the wait for STOPPED after StopTask.
 func stoppedWaitOptions(p *job.Prepared, summary string) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout:    stoppedWait,
-		ScheduleToCloseTimeout: stoppedWait,
-		HeartbeatTimeout:       heartbeatTimeout(p),
-		RetryPolicy: retry(30*time.Second, 0,
-			activities.ErrTaskNotFound, activities.ErrInvalidIdentifier, activities.ErrClusterNotFound),
-		Summary: summary,
-	}
+	o := boundedOptions(summary, stoppedWait, stoppedWait, 0,
+		activities.ErrTaskNotFound, activities.ErrInvalidIdentifier, activities.ErrClusterNotFound)
+	o.HeartbeatTimeout = heartbeatTimeout(p)
+	return o
 }
 
 func stopOptions(summary string) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout:    stopTimeout,
-		ScheduleToCloseTimeout: stopTotal,
-		RetryPolicy: retry(30*time.Second, 0,
-			activities.ErrInvalidIdentifier, activities.ErrClusterMismatch),
-		Summary: summary,
-	}
+	return boundedOptions(summary, stopTimeout, stopTotal, 0, activities.ErrInvalidIdentifier, activities.ErrClusterMismatch)
 }
 
 // stopStartedByOptions: listing the job's tasks and stopping the few found.
 func stopStartedByOptions(summary string) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout:    2 * stopTimeout,
-		ScheduleToCloseTimeout: stopTotal,
-		RetryPolicy: retry(30*time.Second, 0,
-			activities.ErrInvalidIdentifier, activities.ErrClusterNotFound),
-		Summary: summary,
-	}
+	return boundedOptions(summary, 2*stopTimeout, stopTotal, 0, activities.ErrInvalidIdentifier, activities.ErrClusterNotFound)
 }
 
 func deregisterOptions(summary string) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout:    deregisterTimeout,
-		ScheduleToCloseTimeout: deregisterTotal,
-		RetryPolicy:            retry(30*time.Second, 0, activities.ErrInvalidJobConfiguration),
-		Summary:                summary,
-	}
+	return boundedOptions(summary, deregisterTimeout, deregisterTotal, 0, activities.ErrInvalidJobConfiguration)
 }
