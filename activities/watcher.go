@@ -53,8 +53,6 @@ type TaskSnapshot struct {
 	Reason string
 	// Err is the error of the DescribeTasks call.
 	Err error
-	// At is when the poll was made.
-	At time.Time
 }
 
 // Watcher polls ECS tasks for all the activities of a worker. It batches
@@ -75,11 +73,12 @@ type Watcher struct {
 	mu     sync.Mutex
 	groups map[watchKey]map[*Subscription]struct{}
 
-	kick   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
-	cancel context.CancelFunc
+	kick chan struct{}
+	done chan struct{}
+	// ctx bounds the DescribeTasks calls; it is cancelled when the watcher
+	// stops, and its Done is the subscriptions'.
 	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // NewWatcher starts a Watcher; Close stops it.
@@ -98,28 +97,19 @@ func newWatcher(opts WatcherOptions) *Watcher {
 		opts.Logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &Watcher{
+	return &Watcher{
 		opts:   opts,
 		groups: map[watchKey]map[*Subscription]struct{}{},
 		kick:   make(chan struct{}, 1),
-		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 		ctx:    ctx,
 		cancel: cancel,
 	}
-	return w
 }
 
 // Close stops the watcher and waits for its goroutine to end. Subscribers
 // see Done closed.
 func (w *Watcher) Close() {
-	w.mu.Lock()
-	select {
-	case <-w.stop:
-	default:
-		close(w.stop)
-	}
-	w.mu.Unlock()
 	w.cancel()
 	<-w.done
 }
@@ -172,7 +162,7 @@ func (w *Watcher) Watch(key ClientKey, cluster, taskArn string, interval time.Du
 func (s *Subscription) C() <-chan TaskSnapshot { return s.c }
 
 // Done is closed when the watcher stops.
-func (s *Subscription) Done() <-chan struct{} { return s.w.stop }
+func (s *Subscription) Done() <-chan struct{} { return s.w.ctx.Done() }
 
 // Close ends the subscription.
 func (s *Subscription) Close() {
@@ -204,7 +194,7 @@ func (w *Watcher) run() {
 			timer.Stop()
 		}
 		select {
-		case <-w.stop:
+		case <-w.ctx.Done():
 			return
 		case <-w.kick:
 		case <-timer.C:
@@ -256,7 +246,7 @@ func (w *Watcher) poll(now time.Time) {
 		wg.Go(func() {
 			snaps := make(map[string]TaskSnapshot, len(arns))
 			for start := 0; start < len(arns); start += describeTasksBatch {
-				maps.Copy(snaps, w.describe(key, arns[start:min(start+describeTasksBatch, len(arns))], now))
+				maps.Copy(snaps, w.describe(key, arns[start:min(start+describeTasksBatch, len(arns))]))
 			}
 			w.deliver(key, snaps, now)
 		})
@@ -290,7 +280,7 @@ func planBatch(g map[*Subscription]struct{}, horizon time.Time) []string {
 
 // describe makes one DescribeTasks call for arns and returns a snapshot
 // per ARN.
-func (w *Watcher) describe(key watchKey, arns []string, now time.Time) map[string]TaskSnapshot {
+func (w *Watcher) describe(key watchKey, arns []string) map[string]TaskSnapshot {
 	out := make(map[string]TaskSnapshot, len(arns))
 	ctx, cancel := context.WithTimeout(w.ctx, describeCallTimeout)
 	defer cancel()
@@ -305,20 +295,20 @@ func (w *Watcher) describe(key watchKey, arns []string, now time.Time) map[strin
 			w.opts.Logger.Warn("DescribeTasks failed", "cluster", key.Cluster, "region", key.Region, "tasks", len(arns), "error", err)
 		}
 		for _, arn := range arns {
-			out[arn] = TaskSnapshot{Err: err, At: now}
+			out[arn] = TaskSnapshot{Err: err}
 		}
 		return out
 	}
 	for i := range resp.Tasks {
 		t := &resp.Tasks[i]
-		out[aws.ToString(t.TaskArn)] = TaskSnapshot{Task: t, At: now}
+		out[aws.ToString(t.TaskArn)] = TaskSnapshot{Task: t}
 	}
 	for _, f := range resp.Failures {
-		out[aws.ToString(f.Arn)] = TaskSnapshot{Missing: true, Reason: aws.ToString(f.Reason), At: now}
+		out[aws.ToString(f.Arn)] = TaskSnapshot{Missing: true, Reason: aws.ToString(f.Reason)}
 	}
 	for _, arn := range arns {
 		if _, ok := out[arn]; !ok {
-			out[arn] = TaskSnapshot{Missing: true, Reason: "MISSING", At: now}
+			out[arn] = TaskSnapshot{Missing: true, Reason: "MISSING"}
 		}
 	}
 	return out
