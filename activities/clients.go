@@ -75,11 +75,10 @@ func NewSDKClients(_ ClientKey, cfg aws.Config) Clients {
 // them: the SDK clients are safe for concurrent use, and an assumed role's
 // credentials are cached and refreshed by aws.CredentialsCache.
 type clientFactory struct {
-	base     aws.Config
-	newFn    NewClientsFunc
-	mu       sync.Mutex
-	byKey    map[ClientKey]Clients
-	defaultR string
+	base  aws.Config
+	newFn NewClientsFunc
+	mu    sync.Mutex
+	byKey map[ClientKey]Clients
 }
 
 func newClientFactory(base aws.Config, newFn NewClientsFunc) *clientFactory {
@@ -91,16 +90,21 @@ func newClientFactory(base aws.Config, newFn NewClientsFunc) *clientFactory {
 		// errors with backoff: transport faults never reach the activities.
 		base.Retryer = func() aws.Retryer { return retry.NewStandard() }
 	}
-	return &clientFactory{base: base, newFn: newFn, byKey: map[ClientKey]Clients{}, defaultR: base.Region}
+	return &clientFactory{base: base, newFn: newFn, byKey: map[ClientKey]Clients{}}
+}
+
+// key is the key of (region, roleArn), an empty region being the worker's.
+func (f *clientFactory) key(region, roleArn string) ClientKey {
+	if region == "" {
+		region = f.base.Region
+	}
+	return ClientKey{Region: region, RoleArn: roleArn}
 }
 
 // get returns the clients of (region, roleArn); an empty region is the
 // worker's.
 func (f *clientFactory) get(region, roleArn string) Clients {
-	key := ClientKey{Region: region, RoleArn: roleArn}
-	if key.Region == "" {
-		key.Region = f.defaultR
-	}
+	key := f.key(region, roleArn)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c, ok := f.byKey[key]; ok {

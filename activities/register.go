@@ -82,7 +82,7 @@ func (a *Activities) GetOrRegisterTaskDefinition(ctx context.Context, p *job.Pre
 			return nil, invalidJob(err)
 		}
 	}
-	key := definitionKey{ClientKey: a.clientKey(p.Region, p.RoleArn), Digest: digest}
+	key := definitionKey{ClientKey: a.clients.key(p.Region, p.RoleArn), Digest: digest}
 	leader := false
 	v, err, _ := a.register.Do(key.String(), func() (any, error) {
 		leader = true

@@ -47,7 +47,7 @@ func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, er
 	if defArn == "" {
 		return nil, temporal.NewNonRetryableApplicationError("no task definition ARN to run", ErrInvalidJobConfiguration, nil)
 	}
-	key := a.clientKey(p.Region, p.RoleArn)
+	key := a.clients.key(p.Region, p.RoleArn)
 	clients := a.clients.get(key.Region, key.RoleArn)
 
 	p, err := resolve(ctx, clients.ECS, p, defArn)
@@ -229,7 +229,7 @@ func (a *Activities) runTaskError(err error, p *job.Prepared, input *ecs.RunTask
 	case isClusterNotFound(err):
 		return hint(ErrClusterNotFound, fmt.Sprintf(
 			"cannot run the ECS task: cluster %q does not exist in region %s; check the cluster name and the job's region",
-			cluster, a.clientKey(p.Region, "").Region))
+			cluster, a.clients.key(p.Region, "").Region))
 	case isNoContainerInstances(err):
 		return hint(ErrNoContainerInstances, fmt.Sprintf(
 			"cannot run the ECS task: cluster %q has no container instances; the EC2 launch type needs EC2 container instances registered in the cluster",

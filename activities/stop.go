@@ -63,25 +63,13 @@ func (a *Activities) stopOne(ctx context.Context, api ECSAPI, cluster, taskArn, 
 	if errors.As(err, &invalid) {
 		// ECS answers InvalidParameterException for a task it no longer
 		// knows; ask it rather than reading the message.
-		gone, derr := taskGone(ctx, api, in.Cluster, taskArn)
-		if derr == nil && gone {
+		task, derr := describeTask(ctx, api, cluster, taskArn)
+		if derr == nil && (task == nil || aws.ToString(task.LastStatus) == "STOPPED") {
 			a.logger(ctx).Info("ECS task already stopped or gone", "taskArn", taskArn)
 			return nil
 		}
 	}
 	return wrapAWS(err, "stop task %s", taskArn)
-}
-
-// taskGone reports whether ECS describes the task as STOPPED or missing.
-func taskGone(ctx context.Context, api ECSAPI, cluster *string, taskArn string) (bool, error) {
-	out, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: cluster, Tasks: []string{taskArn}})
-	if err != nil {
-		return false, err
-	}
-	if len(out.Tasks) == 0 {
-		return true, nil
-	}
-	return aws.ToString(out.Tasks[0].LastStatus) == "STOPPED", nil
 }
 
 // truncate cuts s to at most n bytes.

@@ -56,6 +56,15 @@ type TaskRef struct {
 	LogRegion string `json:"logRegion,omitempty"`
 }
 
+// cluster is the cluster to address the task in: as ECS returned it, else
+// as the job named it (empty: the default cluster).
+func (r TaskRef) cluster() string {
+	if r.ClusterArn != "" {
+		return r.ClusterArn
+	}
+	return r.Cluster
+}
+
 // WaitInput is the input of WaitForTaskStart and WaitForTaskFinish.
 type WaitInput struct {
 	Task                TaskRef `json:"task"`

@@ -108,7 +108,7 @@ func (a *Activities) startOutcome(ctx context.Context, in WaitInput, task *types
 // has still not started, it is stopped.
 func (a *Activities) atStartDeadline(ctx context.Context, in WaitInput, prog startProgress, timeout time.Duration) (*WaitForStartResult, error) {
 	ref := in.Task
-	task, err := a.describeTask(ctx, ref)
+	task, err := describeTask(ctx, a.clients.get(ref.Region, ref.RoleArn).ECS, ref.cluster(), ref.TaskArn)
 	switch {
 	case err != nil:
 		a.logger(ctx).Warn("Cannot describe the ECS task at its start deadline: stopping it", "taskArn", ref.TaskArn, "error", err)
@@ -120,27 +120,19 @@ func (a *Activities) atStartDeadline(ctx context.Context, in WaitInput, prog sta
 	return nil, a.stopAfterStartTimeout(ctx, ref, timeout)
 }
 
-// describeTask describes one task directly (not through the watcher); nil
-// when ECS does not describe it.
-func (a *Activities) describeTask(ctx context.Context, ref TaskRef) (*types.Task, error) {
-	cluster := ref.ClusterArn
-	if cluster == "" {
-		cluster = ref.Cluster
-	}
-	in := &ecs.DescribeTasksInput{Tasks: []string{ref.TaskArn}}
+// describeTask describes one task of cluster (empty: the default
+// cluster) directly, not through the watcher; nil when ECS does not
+// describe it.
+func describeTask(ctx context.Context, api ECSAPI, cluster, taskArn string) (*types.Task, error) {
+	in := &ecs.DescribeTasksInput{Tasks: []string{taskArn}}
 	if cluster != "" {
 		in.Cluster = aws.String(cluster)
 	}
-	out, err := a.clients.get(ref.Region, ref.RoleArn).ECS.DescribeTasks(ctx, in)
-	if err != nil {
+	out, err := api.DescribeTasks(ctx, in)
+	if err != nil || len(out.Tasks) == 0 {
 		return nil, err
 	}
-	for i := range out.Tasks {
-		if aws.ToString(out.Tasks[i].TaskArn) == ref.TaskArn {
-			return &out.Tasks[i], nil
-		}
-	}
-	return nil, nil
+	return &out.Tasks[0], nil
 }
 
 // failedToStart is the error of a task that stopped without running: its
@@ -185,19 +177,7 @@ func (a *Activities) stopAfterStartTimeout(ctx context.Context, ref TaskRef, tim
 
 // watch subscribes to the task's snapshots.
 func (a *Activities) watch(ref TaskRef, pollSeconds float64) *Subscription {
-	cluster := ref.ClusterArn
-	if cluster == "" {
-		cluster = ref.Cluster
-	}
-	return a.watcher.Watch(a.clientKey(ref.Region, ref.RoleArn), cluster, ref.TaskArn, seconds(pollSeconds, defaultPollInterval))
-}
-
-// clientKey is the key of (region, role), an empty region being the worker's.
-func (a *Activities) clientKey(region, roleArn string) ClientKey {
-	if region == "" {
-		region = a.opts.AWS.Region
-	}
-	return ClientKey{Region: region, RoleArn: roleArn}
+	return a.watcher.Watch(a.clients.key(ref.Region, ref.RoleArn), ref.cluster(), ref.TaskArn, seconds(pollSeconds, defaultPollInterval))
 }
 
 // taskPolls is a watched task's snapshots as a wait reads them. It
