@@ -47,15 +47,15 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 		// even when this one ends before its first poll.
 		heartbeat(ctx, prog)
 	}
+	beat := func() { heartbeat(ctx, prog) }
 	timeout := seconds(float64(in.StartTimeoutSeconds), defaultStartTimeout)
 	remaining := time.Until(prog.WaitingSince.Add(timeout))
 	if remaining <= 0 {
 		// A retried attempt past the deadline.
-		return a.atStartDeadline(ctx, in, prog, timeout)
+		return a.atStartDeadline(ctx, in, beat, timeout)
 	}
 	deadline := time.NewTimer(remaining)
 	defer deadline.Stop()
-	beat := func() { heartbeat(ctx, prog) }
 
 	polls := a.pollTask(ref, in.PollIntervalSeconds, prog.LastStatus)
 	defer polls.close()
@@ -63,7 +63,7 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 		task, err := polls.next(ctx, deadline.C)
 		switch {
 		case errors.Is(err, errPastDeadline):
-			return a.atStartDeadline(ctx, in, prog, timeout)
+			return a.atStartDeadline(ctx, in, beat, timeout)
 		case err != nil:
 			return nil, err
 		}
@@ -105,15 +105,16 @@ func (a *Activities) startOutcome(ctx context.Context, in WaitInput, task *types
 // atStartDeadline takes a last look at the task before stopping it, so
 // that one which started (or even ran and stopped) since the previous poll
 // is reported as such rather than stopped. When the look fails or the task
-// has still not started, it is stopped.
-func (a *Activities) atStartDeadline(ctx context.Context, in WaitInput, prog startProgress, timeout time.Duration) (*WaitForStartResult, error) {
+// has still not started, it is stopped. beat heartbeats while the output
+// of a task that ran is read.
+func (a *Activities) atStartDeadline(ctx context.Context, in WaitInput, beat func(), timeout time.Duration) (*WaitForStartResult, error) {
 	ref := in.Task
 	task, err := describeTask(ctx, a.clients.get(ref.Region, ref.RoleArn).ECS, ref.cluster(), ref.TaskArn)
 	switch {
 	case err != nil:
 		a.logger(ctx).Warn("Cannot describe the ECS task at its start deadline: stopping it", "taskArn", ref.TaskArn, "error", err)
 	case task != nil:
-		if res, done, err := a.startOutcome(ctx, in, task, func() { heartbeat(ctx, prog) }); done {
+		if res, done, err := a.startOutcome(ctx, in, task, beat); done {
 			return res, err
 		}
 	}
