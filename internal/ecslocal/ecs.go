@@ -35,47 +35,34 @@ func (st *ecsState) init() {
 func (s *Server) dispatchECS(op string, body []byte) (any, error) {
 	switch op {
 	case "CreateCluster":
-		return call(body, s.createCluster)
+		return awsproto.Call(body, s.createCluster)
 	case "DescribeClusters":
-		return call(body, s.describeClusters)
+		return awsproto.Call(body, s.describeClusters)
 	case "RegisterTaskDefinition":
-		return call(body, s.registerTaskDefinition)
+		return awsproto.Call(body, s.registerTaskDefinition)
 	case "DescribeTaskDefinition":
-		return call(body, s.describeTaskDefinition)
+		return awsproto.Call(body, s.describeTaskDefinition)
 	case "DeregisterTaskDefinition":
-		return call(body, s.deregisterTaskDefinition)
+		return awsproto.Call(body, s.deregisterTaskDefinition)
 	case "ListTaskDefinitions":
-		return call(body, s.listTaskDefinitions)
+		return awsproto.Call(body, s.listTaskDefinitions)
 	case "RunTask":
-		return call(body, s.runTask)
+		return awsproto.Call(body, s.runTask)
 	case "DescribeTasks":
-		return call(body, s.describeTasks)
+		return awsproto.Call(body, s.describeTasks)
 	case "StopTask":
-		return call(body, s.stopTask)
+		return awsproto.Call(body, s.stopTask)
 	case "ListTasks":
-		return call(body, s.listTasks)
+		return awsproto.Call(body, s.listTasks)
 	case "TagResource":
-		return call(body, s.tagResource)
+		return awsproto.Call(body, s.tagResource)
 	case "UntagResource":
-		return call(body, s.untagResource)
+		return awsproto.Call(body, s.untagResource)
 	case "ListTagsForResource":
-		return call(body, s.listTagsForResource)
+		return awsproto.Call(body, s.listTagsForResource)
 	}
 	return nil, awsproto.ClientError("UnknownOperationException",
 		"ecslocal does not implement the ECS operation %q", op)
-}
-
-// call decodes body into a new In and runs op on it.
-func call[In, Out any](body []byte, op func(*In) (*Out, error)) (any, error) {
-	in := new(In)
-	if err := awsproto.DecodeJSON(body, in); err != nil {
-		return nil, err
-	}
-	out, err := op(in)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // ECS's error types.

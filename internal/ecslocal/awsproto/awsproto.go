@@ -68,6 +68,20 @@ func JSONHandler(targetPrefix string, dispatch Dispatcher) http.Handler {
 	})
 }
 
+// Call decodes an awsJson1_1 request body into a new In and runs op on it:
+// the body of a Dispatcher's case for one operation.
+func Call[In, Out any](body []byte, op func(*In) (*Out, error)) (any, error) {
+	in := new(In)
+	if err := DecodeJSON(body, in); err != nil {
+		return nil, err
+	}
+	out, err := op(in)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DecodeJSON decodes an awsJson1_1 request body into v (usually an
 // aws-sdk-go-v2 input struct: member names match its fields without regard
 // to case). A malformed body is a SerializationException.

@@ -10,34 +10,21 @@ import (
 func (s *Store) Dispatch(op string, body []byte) (any, error) {
 	switch op {
 	case "CreateLogGroup":
-		return call(body, s.createLogGroup)
+		return awsproto.Call(body, s.createLogGroup)
 	case "DescribeLogGroups":
-		return call(body, s.describeLogGroups)
+		return awsproto.Call(body, s.describeLogGroups)
 	case "CreateLogStream":
-		return call(body, s.createLogStream)
+		return awsproto.Call(body, s.createLogStream)
 	case "DescribeLogStreams":
-		return call(body, s.describeLogStreams)
+		return awsproto.Call(body, s.describeLogStreams)
 	case "PutLogEvents":
-		return call(body, s.putLogEvents)
+		return awsproto.Call(body, s.putLogEvents)
 	case "GetLogEvents":
-		return call(body, s.getLogEvents)
+		return awsproto.Call(body, s.getLogEvents)
 	case "FilterLogEvents":
-		return call(body, s.filterLogEvents)
+		return awsproto.Call(body, s.filterLogEvents)
 	}
 	return nil, awsproto.ClientError("UnknownOperationException", "ecslocal does not implement CloudWatch Logs operation %q", op)
-}
-
-// call decodes body into a new In and hands it to op.
-func call[In, Out any](body []byte, op func(*In) (*Out, error)) (any, error) {
-	in := new(In)
-	if err := awsproto.DecodeJSON(body, in); err != nil {
-		return nil, err
-	}
-	out, err := op(in)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // limitOf returns a request's limit: def when absent, an
