@@ -258,17 +258,18 @@ func (w *Watcher) poll(now time.Time) {
 // horizon, then, to fill the last call, those not due yet (which then fall
 // into step with the others). None when nothing is due.
 func planBatch(g map[*Subscription]struct{}, horizon time.Time) []string {
-	var due, notDue []string
-	seen := make(map[string]bool, len(g))
+	// A task watched twice is described once, and is due when either
+	// watch is.
+	isDue := make(map[string]bool, len(g))
 	for s := range g {
-		if seen[s.taskArn] {
-			continue // watched twice, described once
-		}
-		seen[s.taskArn] = true
-		if s.nextDue.After(horizon) {
-			notDue = append(notDue, s.taskArn)
+		isDue[s.taskArn] = isDue[s.taskArn] || !s.nextDue.After(horizon)
+	}
+	var due, notDue []string
+	for arn, d := range isDue {
+		if d {
+			due = append(due, arn)
 		} else {
-			due = append(due, s.taskArn)
+			notDue = append(notDue, arn)
 		}
 	}
 	if len(due) == 0 {

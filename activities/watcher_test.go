@@ -191,3 +191,18 @@ func TestWatcherUnsubscribedTaskIsNotPolled(t *testing.T) {
 	_, ok := w.nextWake(time.Time{})
 	assert.False(t, ok, "no wake without subscribers")
 }
+
+func TestPlanBatchPollsATaskWatchedTwiceWhenEitherWatchIsDue(t *testing.T) {
+	now := time.Now()
+	// The same task watched by a due subscription and by one not due (e.g.
+	// a retried attempt next to the one it replaces): the map's order must
+	// not decide whether the task is described. Fresh maps, many times, as
+	// map iteration order is random.
+	for range 200 {
+		g := map[*Subscription]struct{}{
+			{taskArn: "arn:task/1", nextDue: now.Add(-time.Second)}: {},
+			{taskArn: "arn:task/1", nextDue: now.Add(time.Hour)}:    {},
+		}
+		require.Equal(t, []string{"arn:task/1"}, planBatch(g, now))
+	}
+}
