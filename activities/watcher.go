@@ -65,13 +65,19 @@ type TaskSnapshot struct {
 // previous poll; so it ticks at the smallest interval asked for, bounded
 // below. A poll describes the due tasks of each group and fills the last,
 // partial call of the group with tasks not yet due, which then get a fresh
-// snapshot for free and fall into step with the others.
+// snapshot for free and fall into step with the others. A group whose
+// calls are still in flight is left out of the polls until they end, so
+// that a slow region or account delays no other.
 type Watcher struct {
 	opts  WatcherOptions
 	calls atomic.Int64
 
 	mu     sync.Mutex
 	groups map[watchKey]map[*Subscription]struct{}
+	// busy holds the groups whose poll is in flight.
+	busy map[watchKey]bool
+	// polls counts the polls in flight, which Close waits for.
+	polls sync.WaitGroup
 
 	kick chan struct{}
 	done chan struct{}
@@ -100,6 +106,7 @@ func newWatcher(opts WatcherOptions) *Watcher {
 	return &Watcher{
 		opts:   opts,
 		groups: map[watchKey]map[*Subscription]struct{}{},
+		busy:   map[watchKey]bool{},
 		kick:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
 		ctx:    ctx,
@@ -184,6 +191,7 @@ func (w *Watcher) wake() {
 
 func (w *Watcher) run() {
 	defer close(w.done)
+	defer w.polls.Wait()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	var lastPoll time.Time
@@ -198,19 +206,24 @@ func (w *Watcher) run() {
 			return
 		case <-w.kick:
 		case <-timer.C:
-			lastPoll = time.Now()
-			w.poll(lastPoll)
+			now := time.Now()
+			lastPoll = now
+			w.polls.Go(func() { w.poll(now) })
 		}
 	}
 }
 
 // nextWake is the earliest due time of a subscription, but not sooner than
-// MinPollInterval after the last poll; ok is false with no subscription.
+// MinPollInterval after the last poll; ok is false with no subscription
+// (groups being polled do not count: the end of their poll wakes the loop).
 func (w *Watcher) nextWake(lastPoll time.Time) (time.Time, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var next time.Time
-	for _, g := range w.groups {
+	for key, g := range w.groups {
+		if w.busy[key] {
+			continue
+		}
 		for s := range g {
 			if next.IsZero() || s.nextDue.Before(next) {
 				next = s.nextDue
@@ -226,8 +239,8 @@ func (w *Watcher) nextWake(lastPoll time.Time) (time.Time, bool) {
 	return next, true
 }
 
-// poll describes the due tasks of every group, the groups in parallel,
-// and delivers the snapshots.
+// poll describes the due tasks of every group not already being polled,
+// the groups in parallel, and delivers the snapshots.
 func (w *Watcher) poll(now time.Time) {
 	// A subscription due within half a tick is polled now rather than
 	// costing a poll of its own a moment later.
@@ -235,8 +248,12 @@ func (w *Watcher) poll(now time.Time) {
 	plans := map[watchKey][]string{}
 	w.mu.Lock()
 	for key, g := range w.groups {
+		if w.busy[key] {
+			continue
+		}
 		if arns := planBatch(g, horizon); len(arns) > 0 {
 			plans[key] = arns
+			w.busy[key] = true
 		}
 	}
 	w.mu.Unlock()
@@ -316,10 +333,12 @@ func (w *Watcher) describe(key watchKey, arns []string) map[string]TaskSnapshot 
 }
 
 // deliver hands each subscriber of key its task's snapshot, replacing one
-// it has not read yet, and schedules its next poll.
+// it has not read yet, schedules its next poll, and ends the group's poll.
 func (w *Watcher) deliver(key watchKey, snaps map[string]TaskSnapshot, now time.Time) {
 	w.mu.Lock()
+	defer w.wake()
 	defer w.mu.Unlock()
+	delete(w.busy, key)
 	for s := range w.groups[key] {
 		snap, ok := snaps[s.taskArn]
 		if !ok {

@@ -1,12 +1,14 @@
 package activities
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -205,4 +207,57 @@ func TestPlanBatchPollsATaskWatchedTwiceWhenEitherWatchIsDue(t *testing.T) {
 		}
 		require.Equal(t, []string{"arn:task/1"}, planBatch(g, now))
 	}
+}
+
+// stalledECS is an ECS endpoint whose DescribeTasks hangs until released
+// (or its call's context ends).
+type stalledECS struct {
+	*fakeECS
+	release chan struct{}
+}
+
+func (s stalledECS) DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, opts ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.fakeECS.DescribeTasks(ctx, in, opts...)
+}
+
+func TestWatcherKeepsPollingOtherGroupsWhileOneStalls(t *testing.T) {
+	f := newFakeECS()
+	stalled := stalledECS{fakeECS: f, release: make(chan struct{})}
+	const slowRegion = "eu-west-1"
+	w := NewWatcher(WatcherOptions{
+		Clients: func(k ClientKey) ECSAPI {
+			if k.Region == slowRegion {
+				return stalled
+			}
+			return f
+		},
+		MinPollInterval: time.Millisecond,
+		Logger:          slog.New(slog.DiscardHandler),
+	})
+	defer w.Close()
+	defer close(stalled.release)
+	slow := w.Watch(ClientKey{Region: slowRegion}, testCluster, f.addTask("RUNNING"), time.Millisecond)
+	defer slow.Close()
+	healthy := w.Watch(ClientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Millisecond)
+	defer healthy.Close()
+
+	// A region whose DescribeTasks hangs must not hold the polls of the
+	// others: their waits would miss their heartbeats.
+	got := 0
+	deadline := time.After(10 * time.Second)
+	for got < 3 {
+		select {
+		case <-healthy.C():
+			got++
+		case <-deadline:
+			t.Fatalf("the healthy region got %d snapshots while another region's DescribeTasks hung", got)
+		}
+	}
+	_, ok := received(slow)
+	assert.False(t, ok, "the stalled region has no snapshot yet")
 }
