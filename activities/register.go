@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"go.temporal.io/sdk/temporal"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/temporal-ecs/temporal-ecs/activities/job"
 )
@@ -84,7 +85,7 @@ func (a *Activities) GetOrRegisterTaskDefinition(ctx context.Context, p *job.Pre
 	}
 	key := definitionKey{ClientKey: a.clients.key(p.Region, p.RoleArn), Digest: digest}
 	leader := false
-	v, err, _ := a.register.Do(key.String(), func() (any, error) {
+	ch := a.register.DoChan(key.String(), func() (any, error) {
 		leader = true
 		// Followers wait on this call: it must not end with the leader's
 		// cancellation.
@@ -92,10 +93,18 @@ func (a *Activities) GetOrRegisterTaskDefinition(ctx context.Context, p *job.Pre
 		defer cancel()
 		return a.getOrRegister(sctx, key, p)
 	})
-	if err != nil {
-		return nil, err
+	// Each job waits for the shared call only as long as its own context
+	// allows; the call goes on for the others (and the cache).
+	var r singleflight.Result
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r = <-ch:
 	}
-	res := *v.(*RegisterResult)
+	if r.Err != nil {
+		return nil, r.Err
+	}
+	res := *r.Val.(*RegisterResult)
 	// Only the job whose call registered the revision may deregister it.
 	res.Registered = res.Registered && leader
 	return &res, nil

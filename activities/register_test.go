@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -220,4 +222,55 @@ func TestCacheIsKeyedByRegionAndRole(t *testing.T) {
 	require.NoError(t, env.run(&r1, a.GetOrRegisterTaskDefinition, prepare(t, fargateJob)))
 	require.NoError(t, env.run(&r2, a.GetOrRegisterTaskDefinition, prepare(t, `{"image":"busybox:1.36","command":["echo","hi"],"cluster":"jobs","roleArn":"arn:aws:iam::123456789012:role/other"}`)))
 	assert.True(t, r2.Registered, "another role may be another account")
+}
+
+// blockedRegister is an ECS endpoint whose RegisterTaskDefinition waits
+// until released; entered receives each call as it starts.
+type blockedRegister struct {
+	*fakeECS
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b blockedRegister) RegisterTaskDefinition(ctx context.Context, in *ecs.RegisterTaskDefinitionInput, opts ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error) {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.fakeECS.RegisterTaskDefinition(ctx, in, opts...)
+}
+
+func TestGetOrRegisterJobWaitingForAnotherJobsRegistrationHonoursItsCancellation(t *testing.T) {
+	w := newFakeWorld()
+	api := blockedRegister{fakeECS: w.ecs, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	a := newTestActivities(t, w, func(o *Options) {
+		o.NewClients = func(k ClientKey, cfg aws.Config) Clients {
+			c := w.newClients(k, cfg)
+			c.ECS = api
+			return c
+		}
+	})
+	leaderDone := make(chan error, 1)
+	go func() {
+		_, err := a.GetOrRegisterTaskDefinition(context.Background(), prepare(t, fargateJob))
+		leaderDone <- err
+	}()
+	<-api.entered
+
+	// A second job with the same definition waits for the first one's
+	// registration, but not past its own cancellation (its attempt timed
+	// out, or the workflow was cancelled).
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	followerDone := make(chan error, 1)
+	go func() {
+		_, err := a.GetOrRegisterTaskDefinition(ctx, prepare(t, fargateJob))
+		followerDone <- err
+	}()
+	select {
+	case err := <-followerDone:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(10 * time.Second):
+		t.Error("the cancelled job still waits for the other job's registration")
+	}
+	close(api.release)
+	require.NoError(t, <-leaderDone)
 }
