@@ -16,6 +16,12 @@ import (
 // very chatty stream cannot hold a poll; the rest comes at the next call.
 const maxLogPages = 100
 
+// getLogEventsTimeout bounds one GetLogEvents call: the SDK's HTTP client
+// has no overall timeout, and a wait that reads the logs between its polls
+// must get back to heartbeating well within its heartbeat timeout (30s at
+// least) even when a connection goes silent.
+const getLogEventsTimeout = 10 * time.Second
+
 // LogCursor is where a LogTailer resumes. It is plain data: the activity
 // carries it in its heartbeat details, so that a retried attempt repeats
 // and skips no line.
@@ -46,6 +52,8 @@ type LogTailer struct {
 	maxWait time.Duration
 	limit   int32
 	cursor  LogCursor
+	// callTimeout bounds each GetLogEvents call (getLogEventsTimeout).
+	callTimeout time.Duration
 }
 
 // LogTailerOptions configures a LogTailer.
@@ -75,7 +83,7 @@ const defaultDrainBeat = 5 * time.Second
 func NewLogTailer(api LogsAPI, group, stream string, opts LogTailerOptions) *LogTailer {
 	return &LogTailer{
 		api: api, group: group, stream: stream, limiter: opts.Limiter, maxWait: opts.MaxWait,
-		limit: opts.PageSize, cursor: opts.Cursor,
+		limit: opts.PageSize, cursor: opts.Cursor, callTimeout: getLogEventsTimeout,
 	}
 }
 
@@ -166,7 +174,9 @@ func (t *LogTailer) page(ctx context.Context, st *readState) (events []LogEvent,
 		in.StartTime = aws.Int64(t.cursor.LastTimestamp)
 		skip = t.cursor.SeenAtLast
 	}
-	resp, err := t.api.GetLogEvents(ctx, in)
+	cctx, cancel := context.WithTimeout(ctx, t.callTimeout)
+	defer cancel()
+	resp, err := t.api.GetLogEvents(cctx, in)
 	if err != nil {
 		var notFound *cwtypes.ResourceNotFoundException
 		var invalid *cwtypes.InvalidParameterException

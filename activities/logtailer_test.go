@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
@@ -165,4 +166,33 @@ func TestLogTailerDrainFailsAtOnceWhenTheWaitWouldOutlastTheContext(t *testing.T
 	assert.Equal(t, []string{"a"}, got, "what was read before is handed on")
 	assert.Equal(t, int64(1), tl.Cursor().LastTimestamp)
 	assert.Equal(t, 1, tl.Cursor().SeenAtLast)
+}
+
+// hungLogs is a CloudWatch Logs endpoint whose GetLogEvents answers only
+// when its call's context ends, as a connection that went silent.
+type hungLogs struct{}
+
+func (hungLogs) GetLogEvents(ctx context.Context, _ *cloudwatchlogs.GetLogEventsInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.GetLogEventsOutput, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestLogTailerBoundsEachCallSoAWaitKeepsHeartbeating(t *testing.T) {
+	tl := NewLogTailer(hungLogs{}, "g", "s", LogTailerOptions{})
+	tl.callTimeout = 10 * time.Millisecond
+	// The activity's context has no deadline of its own short enough to
+	// matter (24h for WaitForTaskFinish): a silent connection must not hold
+	// the wait, which heartbeats only after Next returns.
+	done := make(chan error, 1)
+	go func() {
+		_, err := tl.Next(context.Background())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Next still waits on a GetLogEvents call that never answers")
+	}
+	assert.Equal(t, LogCursor{}, tl.Cursor(), "the cursor does not move")
 }
