@@ -18,8 +18,9 @@ import (
 // describeTasksBatch is the most task ARNs one DescribeTasks call accepts.
 const describeTasksBatch = 100
 
-// describeCallTimeout bounds one DescribeTasks call of the watcher.
-const describeCallTimeout = 30 * time.Second
+// describeCallTimeout bounds one DescribeTasks call of the watcher, well
+// within the waits' heartbeat timeout (30s at least) past a poll interval.
+const describeCallTimeout = 10 * time.Second
 
 // ErrWatcherClosed is the cause of the error of a wait ended by the
 // watcher's stop, as the worker shuts down.

@@ -261,3 +261,16 @@ func TestWatcherKeepsPollingOtherGroupsWhileOneStalls(t *testing.T) {
 	_, ok := received(slow)
 	assert.False(t, ok, "the stalled region has no snapshot yet")
 }
+
+func TestWatcherCallTimeoutLetsAWaitHeartbeatInTime(t *testing.T) {
+	// The waits heartbeat on every snapshot, a failed poll's included, and
+	// the workflow gives them a heartbeat timeout of at least 30s (three
+	// poll intervals when longer). A hung DescribeTasks must end in an
+	// error snapshot before that, or the poll tolerance never comes into
+	// play: the attempt times out and the next one meets the same fate.
+	const minHeartbeatTimeout = 30 * time.Second
+	for _, poll := range []time.Duration{time.Second, defaultPollInterval, 10 * time.Second, time.Minute} {
+		hb := max(3*poll, minHeartbeatTimeout)
+		assert.Less(t, poll+describeCallTimeout, hb, "poll interval %s", poll)
+	}
+}
