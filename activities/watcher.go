@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -241,7 +240,8 @@ func (w *Watcher) nextWake(lastPoll time.Time) (time.Time, bool) {
 }
 
 // poll describes the due tasks of every group not already being polled,
-// the groups in parallel, and delivers the snapshots.
+// the groups in parallel, and delivers the snapshots of each call as it
+// returns.
 func (w *Watcher) poll(now time.Time) {
 	// A subscription due within half a tick is polled now rather than
 	// costing a poll of its own a moment later.
@@ -262,11 +262,10 @@ func (w *Watcher) poll(now time.Time) {
 	var wg sync.WaitGroup
 	for key, arns := range plans {
 		wg.Go(func() {
-			snaps := make(map[string]TaskSnapshot, len(arns))
+			defer w.endPoll(key)
 			for start := 0; start < len(arns); start += describeTasksBatch {
-				maps.Copy(snaps, w.describe(key, arns[start:min(start+describeTasksBatch, len(arns))]))
+				w.deliver(key, w.describe(key, arns[start:min(start+describeTasksBatch, len(arns))]), now)
 			}
-			w.deliver(key, snaps, now)
 		})
 	}
 	wg.Wait()
@@ -333,13 +332,20 @@ func (w *Watcher) describe(key watchKey, arns []string) map[string]TaskSnapshot 
 	return out
 }
 
+// endPoll ends the poll of the group key and wakes the loop, which left
+// the group out of its schedule meanwhile.
+func (w *Watcher) endPoll(key watchKey) {
+	w.mu.Lock()
+	delete(w.busy, key)
+	w.mu.Unlock()
+	w.wake()
+}
+
 // deliver hands each subscriber of key its task's snapshot, replacing one
-// it has not read yet, schedules its next poll, and ends the group's poll.
+// it has not read yet, and schedules its next poll.
 func (w *Watcher) deliver(key watchKey, snaps map[string]TaskSnapshot, now time.Time) {
 	w.mu.Lock()
-	defer w.wake()
 	defer w.mu.Unlock()
-	delete(w.busy, key)
 	for s := range w.groups[key] {
 		snap, ok := snaps[s.taskArn]
 		if !ok {

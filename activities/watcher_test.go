@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -273,4 +274,48 @@ func TestWatcherCallTimeoutLetsAWaitHeartbeatInTime(t *testing.T) {
 		hb := max(3*poll, minHeartbeatTimeout)
 		assert.Less(t, poll+describeCallTimeout, hb, "poll interval %s", poll)
 	}
+}
+
+// secondCallHangs is an ECS endpoint whose second DescribeTasks call hangs
+// until released.
+type secondCallHangs struct {
+	*fakeECS
+	calls   *atomic.Int32
+	release chan struct{}
+}
+
+func (s secondCallHangs) DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, opts ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
+	if s.calls.Add(1) == 2 {
+		<-s.release
+	}
+	return s.fakeECS.DescribeTasks(ctx, in, opts...)
+}
+
+func TestWatcherDeliversEachBatchOfAGroupAsItsCallReturns(t *testing.T) {
+	f := newFakeECS()
+	api := secondCallHangs{fakeECS: f, calls: new(atomic.Int32), release: make(chan struct{})}
+	w := newWatcher(WatcherOptions{Clients: func(ClientKey) ECSAPI { return api }, MinPollInterval: time.Second, Logger: slog.New(slog.DiscardHandler)})
+	var subs []*Subscription
+	for range 150 {
+		subs = append(subs, w.Watch(ClientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Second))
+	}
+	polled := make(chan struct{})
+	go func() {
+		w.poll(time.Now())
+		close(polled)
+	}()
+
+	// The tasks of the first call get their snapshots (and their waits
+	// heartbeat) while the second call of the group hangs.
+	got := 0
+	require.Eventually(t, func() bool {
+		for _, s := range subs {
+			if _, ok := received(s); ok {
+				got++
+			}
+		}
+		return got == 100
+	}, 10*time.Second, time.Millisecond, "snapshots delivered while the second call hangs")
+	close(api.release)
+	<-polled
 }
