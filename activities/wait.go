@@ -22,10 +22,12 @@ const (
 )
 
 // startProgress is WaitForTaskStart's heartbeat: a retried attempt keeps
-// the original deadline.
+// the original deadline and, when the task ran between two polls, resumes
+// its output where the previous attempt stopped.
 type startProgress struct {
-	LastStatus   string    `json:"lastStatus,omitempty"`
-	WaitingSince time.Time `json:"waitingSince"`
+	LastStatus   string     `json:"lastStatus,omitempty"`
+	WaitingSince time.Time  `json:"waitingSince"`
+	LogCursor    *LogCursor `json:"logCursor,omitempty"`
 }
 
 // WaitForTaskStart polls until the task is RUNNING, heartbeating. A task
@@ -52,7 +54,7 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 	remaining := time.Until(prog.WaitingSince.Add(timeout))
 	if remaining <= 0 {
 		// A retried attempt past the deadline.
-		return a.atStartDeadline(ctx, in, beat, timeout)
+		return a.atStartDeadline(ctx, in, &prog, beat, timeout)
 	}
 	deadline := time.NewTimer(remaining)
 	defer deadline.Stop()
@@ -63,7 +65,7 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 		task, err := polls.next(ctx, deadline.C)
 		switch {
 		case errors.Is(err, errPastDeadline):
-			return a.atStartDeadline(ctx, in, beat, timeout)
+			return a.atStartDeadline(ctx, in, &prog, beat, timeout)
 		case err != nil:
 			return nil, err
 		}
@@ -72,7 +74,7 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 		if task == nil {
 			continue
 		}
-		if res, done, err := a.startOutcome(ctx, in, task, beat); done {
+		if res, done, err := a.startOutcome(ctx, in, task, &prog, beat); done {
 			return res, err
 		}
 	}
@@ -82,13 +84,15 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 // started (RUNNING, or a start time), finished (it ran and stopped between
 // two polls: returned with its output streamed, since the workflow then
 // skips WaitForTaskFinish), failed to start (stopped without running), or
-// not done yet. beat heartbeats while the output is read.
-func (a *Activities) startOutcome(ctx context.Context, in WaitInput, task *types.Task, beat func()) (*WaitForStartResult, bool, error) {
+// not done yet. The output is read from prog's log cursor, which beat
+// heartbeats as the lines are written.
+func (a *Activities) startOutcome(ctx context.Context, in WaitInput, task *types.Task, prog *startProgress, beat func()) (*WaitForStartResult, bool, error) {
 	ref := in.Task
 	status := aws.ToString(task.LastStatus)
 	switch {
 	case status == "STOPPED" && hasRun(task):
-		if err := a.newOutputStream(ctx, in, nil).drain(ctx, beat); err != nil {
+		out := a.newOutputStream(ctx, in, prog.LogCursor)
+		if err := out.drain(ctx, func() { prog.LogCursor = out.cursor(); beat() }); err != nil {
 			return nil, true, err
 		}
 		r := taskResult(ref, task)
@@ -105,16 +109,16 @@ func (a *Activities) startOutcome(ctx context.Context, in WaitInput, task *types
 // atStartDeadline takes a last look at the task before stopping it, so
 // that one which started (or even ran and stopped) since the previous poll
 // is reported as such rather than stopped. When the look fails or the task
-// has still not started, it is stopped. beat heartbeats while the output
-// of a task that ran is read.
-func (a *Activities) atStartDeadline(ctx context.Context, in WaitInput, beat func(), timeout time.Duration) (*WaitForStartResult, error) {
+// has still not started, it is stopped. The output of a task that ran is
+// read as startOutcome does.
+func (a *Activities) atStartDeadline(ctx context.Context, in WaitInput, prog *startProgress, beat func(), timeout time.Duration) (*WaitForStartResult, error) {
 	ref := in.Task
 	task, err := describeTask(ctx, a.clients.get(ref.Region, ref.RoleArn).ECS, ref.cluster(), ref.TaskArn)
 	switch {
 	case err != nil:
 		a.logger(ctx).Warn("Cannot describe the ECS task at its start deadline: stopping it", "taskArn", ref.TaskArn, "error", err)
 	case task != nil:
-		if res, done, err := a.startOutcome(ctx, in, task, beat); done {
+		if res, done, err := a.startOutcome(ctx, in, task, prog, beat); done {
 			return res, err
 		}
 	}

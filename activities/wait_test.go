@@ -521,3 +521,31 @@ func TestWaitForTaskStartRecordsItsDeadlineBeforeTheFirstPoll(t *testing.T) {
 	defer mu.Unlock()
 	assert.False(t, last.WaitingSince.IsZero(), "a retried attempt keeps this attempt's deadline")
 }
+
+func TestWaitForTaskStartRetriedAttemptResumesTheOutputOfATaskThatRan(t *testing.T) {
+	w := newFakeWorld()
+	w.logs.pageSize = 2
+	a := newTestActivities(t, w)
+	arn := w.ecs.addTask("PENDING")
+	ref := testRef(arn)
+	ref.LogGroup, ref.LogStream = "g", "p/main/"+taskID(arn)
+	w.logs.write(ref.LogGroup, ref.LogStream, 1000, "1", "2", "3", "4")
+	w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "exited", map[string]int32{"main": 0})
+	// A previous attempt saw the task ran between two polls, wrote its
+	// first page of output ("1", "2") and heartbeated its position, then
+	// its worker died.
+	tl := NewLogTailer(w.logs, ref.LogGroup, ref.LogStream, LogTailerOptions{})
+	events, _, err := tl.page(context.Background(), &readState{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"1", "2"}, messages(events))
+	cursor := tl.Cursor()
+
+	env := newTestEnv(t, a)
+	env.SetHeartbeatDetails(startProgress{LastStatus: "PENDING", WaitingSince: time.Now(), LogCursor: &cursor})
+	var res WaitForStartResult
+	require.NoError(t, env.run(&res, a.WaitForTaskStart,
+		WaitInput{Task: ref, PollIntervalSeconds: fastPoll, StartTimeoutSeconds: 60, StreamOutput: true}))
+
+	require.NotNil(t, res.Finished)
+	assert.Equal(t, []string{"3", "4"}, env.logs.messagesWith("taskId"), "no line repeated, none skipped")
+}
