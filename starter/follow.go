@@ -33,6 +33,9 @@ type follower struct {
 
 	last    workflows.Status
 	queried bool
+	// cancelled is set once this follower has cancelled the workflow; a
+	// further interrupt stops waiting.
+	cancelled bool
 }
 
 // follow polls until the workflow closes, then prints what is left of the
@@ -52,29 +55,37 @@ func (f *follower) follow(ctx context.Context) (out outcome, cancelled bool, err
 		select {
 		case out = <-done:
 			if ctx.Err() != nil {
-				return out, cancelled, ctx.Err()
+				return out, f.cancelled, ctx.Err()
 			}
 			f.update(ctx)
 			f.drainLogs(ctx, out)
-			return out, cancelled, nil
+			return out, f.cancelled, nil
 		case <-ticker.C:
 			f.update(ctx)
 		case <-f.interrupts:
-			if cancelled {
-				return outcome{}, cancelled, errInterrupted
+			if f.cancelled {
+				return outcome{}, f.cancelled, errInterrupted
 			}
-			cancelled = true
-			f.note("cancelling workflow %s: its task is being stopped (interrupt again to stop waiting)", f.workflowID)
-			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			err := f.tc.CancelWorkflow(cctx, f.workflowID, f.runID)
-			cancel()
-			if err != nil {
-				return outcome{}, cancelled, fmt.Errorf("cancel workflow %s: %w", f.workflowID, err)
+			if err := f.cancel(ctx); err != nil {
+				return outcome{}, f.cancelled, err
 			}
 		case <-ctx.Done():
-			return outcome{}, cancelled, ctx.Err()
+			return outcome{}, f.cancelled, ctx.Err()
 		}
 	}
+}
+
+// cancel requests the workflow's cancellation: it stops its task and
+// closes, which follow waits for.
+func (f *follower) cancel(ctx context.Context) error {
+	f.cancelled = true
+	f.note("cancelling workflow %s: its task is being stopped (interrupt again to stop waiting)", f.workflowID)
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := f.tc.CancelWorkflow(cctx, f.workflowID, f.runID); err != nil {
+		return fmt.Errorf("cancel workflow %s: %w", f.workflowID, err)
+	}
+	return nil
 }
 
 // errInterrupted is returned when the user interrupted the starter.

@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/temporal-ecs/temporal-ecs/internal/cliflags"
 )
 
@@ -36,6 +38,9 @@ type cli struct {
 	interrupts <-chan os.Signal
 	// command is the subcommand being run, for its help.
 	command command
+	// dialTemporal, when set, replaces dialling the Temporal server the
+	// flags and environment name (tests).
+	dialTemporal func(ctx context.Context) (client.Client, error)
 }
 
 // command is one subcommand. run returns the process's exit status; an

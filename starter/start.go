@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/temporal-ecs/temporal-ecs/workflows"
@@ -25,9 +29,11 @@ func (s *startFlags) register(fs *flagSet) {
 
 // launch builds the job from the parsed flags and command args, with
 // defaults for the fields still unset, connects to Temporal and starts the
-// RunECSTask workflow on it. The caller closes tc.
+// RunECSTask workflow on it. The caller closes tc. When ctx ends first,
+// reading the job from stdin is given up and dialling and starting are
+// aborted; a start cut short this way is undone (see abandonStart).
 func (s *startFlags) launch(ctx context.Context, c *cli, command []string, defaults map[string]any) (tc client.Client, run client.WorkflowRun, err error) {
-	job, err := s.job.build(c.stdin, command, defaults)
+	job, err := s.buildJob(ctx, c, command, defaults)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,10 +49,53 @@ func (s *startFlags) launch(ctx context.Context, c *cli, command []string, defau
 		TaskQueue: s.conn.taskQueue,
 	}, workflows.WorkflowName, job)
 	if err != nil {
+		if ctx.Err() != nil {
+			s.abandonStart(ctx, c, tc, id)
+		}
 		tc.Close()
 		return nil, nil, fmt.Errorf("start workflow %s: %w", id, err)
 	}
 	return tc, run, nil
+}
+
+// buildJob is s.job.build, returning when ctx ends even while stdin
+// (--input -) is being read: that read is left to the exiting process.
+func (s *startFlags) buildJob(ctx context.Context, c *cli, command []string, defaults map[string]any) (json.RawMessage, error) {
+	type built struct {
+		job json.RawMessage
+		err error
+	}
+	done := make(chan built, 1)
+	go func() {
+		job, err := s.job.build(c.stdin, command, defaults)
+		done <- built{job, err}
+	}()
+	select {
+	case b := <-done:
+		return b.job, b.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// abandonTimeout bounds undoing a start cut short.
+const abandonTimeout = 10 * time.Second
+
+// abandonStart runs when ctx ended while workflow id was being started:
+// the request may have reached Temporal all the same. A workflow with the
+// ID this starter generated can only be the one it started, so it is
+// cancelled (not found: it never started). One whose ID the user named may
+// be another starter's, so the user is told how to cancel it instead.
+func (s *startFlags) abandonStart(ctx context.Context, c *cli, tc client.Client, id string) {
+	if s.workflowID != "" {
+		fmt.Fprintf(c.stderr, "starter: interrupted while starting workflow %s; should it have started, stop it with `starter cancel %s`\n", id, id)
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abandonTimeout)
+	defer cancel()
+	if err := tc.CancelWorkflow(cctx, id, ""); err != nil && !errors.As(err, new(*serviceerror.NotFound)) {
+		fmt.Fprintf(c.stderr, "starter: interrupted while starting workflow %s, which could not be cancelled (%v); should it have started, stop it with `starter cancel %s`\n", id, err, id)
+	}
 }
 
 // startCmd is `starter start`: start a job and print its workflow ID.

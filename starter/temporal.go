@@ -30,6 +30,9 @@ func (f *connFlags) register(fs *flagSet, withTaskQueue bool) {
 
 // dial connects to Temporal; the SDK's own logs go to stderr at warn level.
 func (f *connFlags) dial(ctx context.Context, c *cli) (client.Client, error) {
+	if c.dialTemporal != nil {
+		return c.dialTemporal(ctx)
+	}
 	return f.temporal.Dial(ctx, slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 }
 
