@@ -31,6 +31,10 @@ type fakeTemporal struct {
 	// cancellation is applied.
 	onCancel func(w *fakeWorkflow)
 
+	// queried is closed at the first status query: a follower runs.
+	queried   chan struct{}
+	queryOnce sync.Once
+
 	mu        sync.Mutex
 	workflows map[string]*fakeWorkflow
 	cancels   int
@@ -45,7 +49,7 @@ type fakeWorkflow struct {
 }
 
 func newFakeTemporal() *fakeTemporal {
-	return &fakeTemporal{workflows: map[string]*fakeWorkflow{}}
+	return &fakeTemporal{workflows: map[string]*fakeWorkflow{}, queried: make(chan struct{})}
 }
 
 // dial is a cli.dialTemporal connecting to f.
@@ -96,6 +100,7 @@ func (f *fakeTemporal) GetWorkflow(_ context.Context, id, _ string) client.Workf
 
 // QueryWorkflow implements client.Client: no worker answers.
 func (f *fakeTemporal) QueryWorkflow(context.Context, string, string, string, ...any) (converter.EncodedValue, error) {
+	f.queryOnce.Do(func() { close(f.queried) })
 	return nil, errors.New("no worker answered the query")
 }
 

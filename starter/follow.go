@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/temporal-ecs/temporal-ecs/workflows"
@@ -33,8 +34,10 @@ type follower struct {
 
 	last    workflows.Status
 	queried bool
-	// cancelled is set once this follower has cancelled the workflow; a
-	// further interrupt stops waiting.
+	// interrupted is set once an interrupt asked to cancel the
+	// workflow: a further one stops waiting.
+	interrupted bool
+	// cancelled is set once this follower has cancelled the workflow.
 	cancelled bool
 }
 
@@ -63,7 +66,7 @@ func (f *follower) follow(ctx context.Context) (out outcome, cancelled bool, err
 		case <-ticker.C:
 			f.update(ctx)
 		case <-f.interrupts:
-			if f.cancelled {
+			if f.interrupted {
 				return outcome{}, f.cancelled, errInterrupted
 			}
 			if err := f.cancel(ctx); err != nil {
@@ -76,16 +79,25 @@ func (f *follower) follow(ctx context.Context) (out outcome, cancelled bool, err
 }
 
 // cancel requests the workflow's cancellation: it stops its task and
-// closes, which follow waits for.
+// closes, which follow waits for. A workflow that has closed meanwhile
+// (Temporal answers NotFound) is no error: its outcome is on its way.
 func (f *follower) cancel(ctx context.Context) error {
-	f.cancelled = true
+	f.interrupted = true
 	f.note("cancelling workflow %s: its task is being stopped (interrupt again to stop waiting)", f.workflowID)
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := f.tc.CancelWorkflow(cctx, f.workflowID, f.runID); err != nil {
+	err := f.tc.CancelWorkflow(cctx, f.workflowID, f.runID)
+	var notFound *serviceerror.NotFound
+	switch {
+	case err == nil:
+		f.cancelled = true
+		return nil
+	case errors.As(err, &notFound):
+		f.note("workflow %s had already closed", f.workflowID)
+		return nil
+	default:
 		return fmt.Errorf("cancel workflow %s: %w", f.workflowID, err)
 	}
-	return nil
 }
 
 // errInterrupted is returned when the user interrupted the starter.

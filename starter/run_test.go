@@ -116,3 +116,16 @@ func TestRunFollowsTheWorkflowToItsExitCode(t *testing.T) {
 	require.Equal(t, 3, wait(), stderr.String())
 	assert.Zero(t, temporal.cancels)
 }
+
+func TestRunInterruptedAsTheWorkflowClosesExitsWithTheContainersCode(t *testing.T) {
+	c, _, stderr := testCLI(nil)
+	temporal := newFakeTemporal()
+	temporal.onCancel = func(w *fakeWorkflow) { w.complete(3) } // the task exited as Ctrl-C came
+	c.dialTemporal = temporal.dial
+	interrupts, wait := startCLI(t, c, runArgs...)
+	<-temporal.queried
+	interrupts <- os.Interrupt
+	assert.Equal(t, 3, wait(), stderr.String())
+	assert.Contains(t, stderr.String(), "already closed")
+	assert.NotContains(t, stderr.String(), "cancel workflow", "a workflow that closed first is no cancellation failure")
+}
