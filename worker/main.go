@@ -44,7 +44,8 @@ func cliMain(ctx context.Context, args []string, lookup func(string) (string, bo
 }
 
 // run is the worker's life: configure, connect, serve until ctx ends or
-// the worker fails, then stop in reverse order.
+// the worker fails, then stop in reverse order. ctx ending during startup
+// is a clean stop too: what was started is closed and run returns nil.
 func run(ctx context.Context, args []string, lookup func(string) (string, bool), stderr io.Writer) error {
 	cfg, err := parseConfig(args, lookup, stderr)
 	if err != nil {
@@ -55,15 +56,24 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	if err != nil {
 		return err
 	}
+	// startupErr is the error of a startup step: none when ctx ended,
+	// which is what cut the step short.
+	startupErr := func(err error) error {
+		if ctx.Err() != nil {
+			logger.Info("shutting down: stopped during startup")
+			return nil
+		}
+		return err
+	}
 	awsCfg, stopLocal, err := loadAWS(ctx, cfg, logger, lookup)
 	if err != nil {
-		return err
+		return startupErr(err)
 	}
 	defer stopLocal()
 
 	tc, err := cfg.temporal.Dial(ctx, logger)
 	if err != nil {
-		return err
+		return startupErr(err)
 	}
 	defer tc.Close()
 
@@ -77,7 +87,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		RegisterDelay:    cfg.registerDelay,
 	})
 	if err != nil {
-		return fmt.Errorf("activities: %w", err)
+		return startupErr(fmt.Errorf("activities: %w", err))
 	}
 	defer acts.Close()
 
