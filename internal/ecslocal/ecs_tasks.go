@@ -134,6 +134,16 @@ func (s *Server) runTask(in *ecs.RunTaskInput) (*ecs.RunTaskOutput, error) {
 		}
 	}
 
+	tags := in.Tags
+	if in.PropagateTags == types.PropagateTagsTaskDefinition {
+		tags = mergeTags(d.tags, in.Tags)
+	}
+	if len(tags) > maxTags {
+		return nil, invalidParameter("Too many tags: the task would have %d tags, at most %d are allowed.", len(tags), maxTags)
+	}
+
+	// The request is valid: only now may an injected placement failure
+	// answer it, so that a request rejected anyway does not use one up.
 	var tasks []*task
 	var failures []types.Failure
 	if reason, fail := s.faults.takeRunTaskFailure(); fail {
@@ -141,13 +151,6 @@ func (s *Server) runTask(in *ecs.RunTaskInput) (*ecs.RunTaskOutput, error) {
 			failures = append(failures, types.Failure{Arn: ptr(cl.arn), Reason: ptr(reason)})
 		}
 	} else {
-		tags := in.Tags
-		if in.PropagateTags == types.PropagateTagsTaskDefinition {
-			tags = mergeTags(d.tags, in.Tags)
-		}
-		if len(tags) > maxTags {
-			return nil, invalidParameter("Too many tags: the task would have %d tags, at most %d are allowed.", len(tags), maxTags)
-		}
 		hold := s.faults.provisioningHold()
 		for range count {
 			t := s.newTaskLocked(cl, d, in, launch, cpu, memory, tags, specs)

@@ -2,6 +2,7 @@ package ecslocal_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -107,6 +108,38 @@ func TestFaultRunTaskFailures(t *testing.T) {
 	assert.Equal(t, "RESOURCE:MEMORY", aws.ToString(out.Failures[0].Reason))
 	assert.Empty(t, e.allTasks())
 	e.run(&ecs.RunTaskInput{TaskDefinition: aws.String("quick")})
+}
+
+// A request ECS would reject anyway (here: too many tags once the task
+// definition's are propagated) fails with its own error and leaves the
+// injected RunTask failure for the next valid request.
+func TestFaultRunTaskFailuresSkipInvalidRequests(t *testing.T) {
+	e := newEnv(t, ecslocal.Options{})
+	arn := e.register("tagged", container("app", "true"))
+	tags := func(prefix string, n int) []types.Tag {
+		var ts []types.Tag
+		for i := range n {
+			ts = append(ts, types.Tag{Key: aws.String(fmt.Sprintf("%s%d", prefix, i)), Value: aws.String("v")})
+		}
+		return ts
+	}
+	_, err := e.ecs.TagResource(e.ctx, &ecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: tags("def", 30)})
+	require.NoError(t, err)
+	e.srv.Faults().RunTaskFailures(1, "RESOURCE:MEMORY")
+
+	_, err = e.ecs.RunTask(e.ctx, &ecs.RunTaskInput{
+		TaskDefinition: aws.String("tagged"), PropagateTags: types.PropagateTagsTaskDefinition, Tags: tags("task", 30),
+	}, noRetry)
+	var ipe *types.InvalidParameterException
+	require.ErrorAs(t, err, &ipe)
+	assert.Contains(t, ipe.ErrorMessage(), "Too many tags")
+
+	out, err := e.ecs.RunTask(e.ctx, &ecs.RunTaskInput{TaskDefinition: aws.String("tagged")})
+	require.NoError(t, err)
+	assert.Empty(t, out.Tasks, "the fault still applies to the first valid request")
+	require.Len(t, out.Failures, 1)
+	assert.Equal(t, "RESOURCE:MEMORY", aws.ToString(out.Failures[0].Reason))
+	e.run(&ecs.RunTaskInput{TaskDefinition: aws.String("tagged")})
 }
 
 func TestFaultStopTask(t *testing.T) {
