@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -23,20 +24,24 @@ const (
 )
 
 // process is the running main process of a container and its process
-// group. Its fields other than cmd are owned by the task's runner
-// goroutine.
+// group. Signals reach the group only while its main process has not been
+// reaped: until then the kernel keeps the group id from being reused.
 type process struct {
 	spec *containerSpec
 	cmd  *exec.Cmd
 	pgid int
+	// kill sends sig to the process group pgid; syscall.Kill(-pgid, sig)
+	// unless a test observes the signals.
+	kill func(pgid int, sig syscall.Signal)
 
 	logR    *os.File      // read end of the output pipe; nil when output is discarded
 	logDone chan struct{} // closed when all output was delivered
 
+	mu        sync.Mutex // guards the fields below
+	exited    bool       // the main process exited: no more signals
 	termSent  bool
 	killAt    time.Time
-	killTimer *time.Timer
-	exited    bool
+	killTimer *time.Timer // the SIGKILL due at killAt, if a stop was requested
 }
 
 // startProcess starts a container's command in its own process group.
@@ -51,7 +56,7 @@ func startProcess(sp *containerSpec, sink func(line string)) (*process, error) {
 	cmd.Env = sp.env
 	cmd.Dir = sp.dir
 	cmd.SysProcAttr = sysProcAttr()
-	p := &process{spec: sp, cmd: cmd}
+	p := &process{spec: sp, cmd: cmd, kill: killGroup}
 	var pw *os.File
 	if sink != nil {
 		r, w, err := os.Pipe()
@@ -113,18 +118,68 @@ func pumpLines(r io.Reader, sink func(string), done chan<- struct{}) {
 	}
 }
 
-// signal sends sig to the container's process group.
+// killGroup sends sig to the process group pgid.
+func killGroup(pgid int, sig syscall.Signal) {
+	_ = syscall.Kill(-pgid, sig)
+}
+
+// signal sends sig to the container's process group, unless its main
+// process has exited.
 func (p *process) signal(sig syscall.Signal) {
-	_ = syscall.Kill(-p.pgid, sig)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.exited {
+		p.kill(p.pgid, sig)
+	}
+}
+
+// stop sends SIGTERM to the container's process group (the first time) and
+// arranges SIGKILL at killAt, unless one is due earlier already. It does
+// nothing once the main process has exited.
+func (p *process) stop(killAt time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.exited {
+		return
+	}
+	if !p.termSent {
+		p.termSent = true
+		p.kill(p.pgid, syscall.SIGTERM)
+	}
+	if p.killTimer != nil {
+		if !killAt.Before(p.killAt) {
+			return
+		}
+		p.killTimer.Stop()
+	}
+	p.killAt = killAt
+	p.killTimer = time.AfterFunc(time.Until(killAt), func() { p.signal(syscall.SIGKILL) })
 }
 
 // waitExit waits for the main process to exit, kills what is left of its
 // process group (as stopping a container does) and returns its exit code
-// as Docker reports it: 128+N for a process killed by signal N. Its output
-// may still be in flight: drain waits for it.
+// as Docker reports it: 128+N for a process killed by signal N. From then
+// on the process gets no more signals: a pending SIGKILL is cancelled, so
+// it cannot hit a process group that reuses the id. Its output may still
+// be in flight: drain waits for it.
 func (p *process) waitExit() int {
-	_ = p.cmd.Wait()
-	p.signal(syscall.SIGKILL)
+	// Where the exit can be awaited without reaping the process, the group
+	// id stays ours until after the last signal; elsewhere a signal racing
+	// the exit may still find the id reused.
+	unreaped := waitUnreaped(p.cmd.Process.Pid)
+	if !unreaped {
+		_ = p.cmd.Wait()
+	}
+	p.mu.Lock()
+	p.kill(p.pgid, syscall.SIGKILL)
+	p.exited = true
+	if p.killTimer != nil {
+		p.killTimer.Stop()
+	}
+	p.mu.Unlock()
+	if unreaped {
+		_ = p.cmd.Wait()
+	}
 	return exitCode(p.cmd.ProcessState)
 }
 

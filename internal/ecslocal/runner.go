@@ -166,10 +166,6 @@ func (s *Server) supervise(t *task, procs []*process) {
 		case e := <-exits:
 			alive--
 			p := procs[e.index]
-			p.exited = true
-			if p.killTimer != nil {
-				p.killTimer.Stop()
-			}
 			s.mu.Lock()
 			c := &t.t.Containers[e.index]
 			c.LastStatus = ptr(statusStopped)
@@ -201,13 +197,6 @@ func (s *Server) supervise(t *task, procs []*process) {
 func (s *Server) terminate(procs []*process, limit time.Duration) {
 	now := time.Now()
 	for _, p := range procs {
-		if p.exited {
-			continue
-		}
-		if !p.termSent {
-			p.termSent = true
-			p.signal(syscall.SIGTERM)
-		}
 		timeout := p.spec.stopTimeout
 		if timeout == 0 {
 			timeout = s.opts.StopTimeout
@@ -215,15 +204,7 @@ func (s *Server) terminate(procs []*process, limit time.Duration) {
 		if limit > 0 {
 			timeout = min(timeout, limit)
 		}
-		killAt := now.Add(timeout)
-		if p.killTimer != nil && !killAt.Before(p.killAt) {
-			continue
-		}
-		if p.killTimer != nil {
-			p.killTimer.Stop()
-		}
-		p.killAt = killAt
-		p.killTimer = time.AfterFunc(timeout, func() { p.signal(syscall.SIGKILL) })
+		p.stop(now.Add(timeout))
 	}
 }
 

@@ -9,3 +9,6 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
+
+// waitUnreaped reports false: the exit is awaited by reaping the process.
+func waitUnreaped(int) bool { return false }
