@@ -10,9 +10,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 )
 
 // logRecord is one captured log line.
@@ -109,6 +112,55 @@ func (e *testEnv) run(out any, fn any, args ...any) error {
 		return v.Get(out)
 	}
 	return nil
+}
+
+// attemptsOf makes the activities e runs attempts of workflow run exec
+// (every test environment otherwise shares the SDK's default run), each
+// abandoned, as a timed-out attempt is, when attempt is done.
+func (e *testEnv) attemptsOf(exec workflow.Execution, attempt context.Context) *testEnv {
+	e.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{
+		&attemptInterceptor{exec: exec, attempt: attempt},
+	}})
+	return e
+}
+
+// attemptInterceptor sets the workflow run of the activities it sees, and
+// cancels them when attempt is done.
+type attemptInterceptor struct {
+	interceptor.WorkerInterceptorBase
+	exec    workflow.Execution
+	attempt context.Context
+}
+
+func (i *attemptInterceptor) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+	return &attemptInbound{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, i: i}
+}
+
+type attemptInbound struct {
+	interceptor.ActivityInboundInterceptorBase
+	i *attemptInterceptor
+}
+
+func (in *attemptInbound) Init(outbound interceptor.ActivityOutboundInterceptor) error {
+	return in.Next.Init(&attemptOutbound{ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}, exec: in.i.exec})
+}
+
+func (in *attemptInbound) ExecuteActivity(ctx context.Context, input *interceptor.ExecuteActivityInput) (any, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(in.i.attempt, cancel)()
+	return in.Next.ExecuteActivity(ctx, input)
+}
+
+type attemptOutbound struct {
+	interceptor.ActivityOutboundInterceptorBase
+	exec workflow.Execution
+}
+
+func (out *attemptOutbound) GetInfo(ctx context.Context) activity.Info {
+	info := out.Next.GetInfo(ctx)
+	info.WorkflowExecution = out.exec
+	return info
 }
 
 // requireAppError asserts err is an application error of type typ and

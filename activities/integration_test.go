@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ecs/temporal-ecs/activities/job"
 	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal"
@@ -68,6 +69,14 @@ func startLocal(t *testing.T, opts ecslocal.Options, mutate ...func(*Options)) *
 // env returns a fresh activity environment with a generous timeout.
 func (l *local) env() *testEnv {
 	e := newTestEnv(l.t, l.a)
+	e.SetTestTimeout(localTimeout)
+	return e
+}
+
+// envOf runs a's activities as attempts of another job, workflow
+// workflowID (env's run all belong to the SDK's default one).
+func (l *local) envOf(a *Activities, workflowID string) *testEnv {
+	e := newTestEnv(l.t, a).attemptsOf(workflow.Execution{ID: workflowID, RunID: "run-1"}, context.Background())
 	e.SetTestTimeout(localTimeout)
 	return e
 }
@@ -137,21 +146,21 @@ func TestLocalRegisterReuseMatchLatestDeregister(t *testing.T) {
 
 	var first, second RegisterResult
 	require.NoError(t, env.run(&first, l.a.GetOrRegisterTaskDefinition, prep(raw)))
-	require.NoError(t, env.run(&second, l.a.GetOrRegisterTaskDefinition, prep(raw)))
+	require.NoError(t, l.envOf(l.a, "job-2").run(&second, l.a.GetOrRegisterTaskDefinition, prep(raw)))
 	assert.True(t, first.Registered)
 	assert.Equal(t, RegisterResult{TaskDefinitionArn: first.TaskDefinitionArn}, second, "the cached revision, described and equal")
 
 	// Another worker (empty cache) matching the family's latest revision.
 	other := startLocalActivities(t, l)
 	var matched RegisterResult
-	require.NoError(t, l.env().run(&matched, other.GetOrRegisterTaskDefinition, prep(shellJob("true", `,"family":"etl","streamOutput":true,"matchLatestRevisionInFamily":true`))))
+	require.NoError(t, l.envOf(other, "job-3").run(&matched, other.GetOrRegisterTaskDefinition, prep(shellJob("true", `,"family":"etl","streamOutput":true,"matchLatestRevisionInFamily":true`))))
 	assert.Equal(t, RegisterResult{TaskDefinitionArn: first.TaskDefinitionArn}, matched)
 
 	require.NoError(t, env.run(nil, l.a.DeregisterTaskDefinition, DeregisterInput{TaskDefinitionArn: first.TaskDefinitionArn}))
 	require.NoError(t, env.run(nil, l.a.DeregisterTaskDefinition, DeregisterInput{TaskDefinitionArn: first.TaskDefinitionArn}), "already INACTIVE")
 
 	var third RegisterResult
-	require.NoError(t, env.run(&third, other.GetOrRegisterTaskDefinition, prep(raw)))
+	require.NoError(t, l.envOf(other, "job-4").run(&third, other.GetOrRegisterTaskDefinition, prep(raw)))
 	assert.True(t, third.Registered, "an INACTIVE cached revision is never reused")
 	assert.NotEqual(t, first.TaskDefinitionArn, third.TaskDefinitionArn)
 }
@@ -444,14 +453,14 @@ func TestLocalEnvironmentAndSecretsOrderMakesNoNewRevision(t *testing.T) {
 	l := startLocal(t, ecslocal.Options{})
 	var first, second RegisterResult
 	require.NoError(t, l.env().run(&first, l.a.GetOrRegisterTaskDefinition, l.prepare(shellJob("true", orderedDefinition(envAB, secretsXY)))))
-	require.NoError(t, l.env().run(&second, l.a.GetOrRegisterTaskDefinition, l.prepare(shellJob("true", orderedDefinition(envBA, secretsYX)))))
+	require.NoError(t, l.envOf(l.a, "job-2").run(&second, l.a.GetOrRegisterTaskDefinition, l.prepare(shellJob("true", orderedDefinition(envBA, secretsYX)))))
 	assert.True(t, first.Registered)
 	assert.Equal(t, RegisterResult{TaskDefinitionArn: first.TaskDefinitionArn}, second, "the cached revision is reused")
 
 	// Another worker, whose cache is empty, matches the latest revision.
 	other := startLocalActivities(t, l)
 	var matched RegisterResult
-	require.NoError(t, l.env().run(&matched, other.GetOrRegisterTaskDefinition,
+	require.NoError(t, l.envOf(other, "job-3").run(&matched, other.GetOrRegisterTaskDefinition,
 		l.prepare(shellJob("true", orderedDefinition(envBA, secretsYX)+`,"matchLatestRevisionInFamily":true`))))
 	assert.Equal(t, RegisterResult{TaskDefinitionArn: first.TaskDefinitionArn}, matched)
 	assert.Equal(t, int64(1), l.srv.Stats()["ecs:RegisterTaskDefinition"])

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/singleflight"
 
@@ -30,15 +31,36 @@ type definitionKey struct {
 
 func (k definitionKey) String() string { return k.Region + "\x00" + k.RoleArn + "\x00" + k.Digest }
 
+// execution identifies the workflow run an activity attempt belongs to;
+// every attempt of one activity of a run has the same. It is zero outside
+// a workflow (a direct call, or an activity started by a client).
+type execution struct {
+	WorkflowID, RunID string
+}
+
+// executionOf returns the workflow run ctx's activity attempt belongs to.
+func executionOf(ctx context.Context) execution {
+	if !activity.IsActivity(ctx) {
+		return execution{}
+	}
+	we := activity.GetInfo(ctx).WorkflowExecution
+	if we.ID == "" || we.RunID == "" {
+		return execution{}
+	}
+	return execution{WorkflowID: we.ID, RunID: we.RunID}
+}
+
 // definitionCache remembers, per worker, the revision registered for each
-// definition digest.
+// definition digest, and which workflow run registered each revision this
+// worker registered.
 type definitionCache struct {
-	mu    sync.Mutex
-	byKey map[definitionKey]string
+	mu          sync.Mutex
+	byKey       map[definitionKey]string
+	registrants map[string]execution // by ARN
 }
 
 func newDefinitionCache() *definitionCache {
-	return &definitionCache{byKey: map[definitionKey]string{}}
+	return &definitionCache{byKey: map[definitionKey]string{}, registrants: map[string]execution{}}
 }
 
 func (c *definitionCache) get(k definitionKey) (string, bool) {
@@ -54,6 +76,27 @@ func (c *definitionCache) put(k definitionKey, arn string) {
 	c.byKey[k] = arn
 }
 
+// putRegistered caches arn, which run by registered on this worker.
+func (c *definitionCache) putRegistered(k definitionKey, arn string, by execution) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byKey[k] = arn
+	if by != (execution{}) {
+		c.registrants[arn] = by
+	}
+}
+
+// registeredBy reports whether run e registered arn on this worker.
+func (c *definitionCache) registeredBy(arn string, e execution) bool {
+	if e == (execution{}) {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	by, ok := c.registrants[arn]
+	return ok && by == e
+}
+
 // forgetArn drops every entry naming arn.
 func (c *definitionCache) forgetArn(arn string) {
 	c.mu.Lock()
@@ -63,12 +106,16 @@ func (c *definitionCache) forgetArn(arn string) {
 			delete(c.byKey, k)
 		}
 	}
+	delete(c.registrants, arn)
 }
 
 // GetOrRegisterTaskDefinition returns the ARN of a task definition equal to
 // the prepared one, registering it only when no cached or latest revision
 // matches. A job naming a task definition ARN gets it back unregistered.
 // Concurrent jobs of one worker with the same definition register it once.
+// Registered is true for every attempt of the workflow run that registered
+// the revision, so that a retry of an attempt abandoned while registering
+// still owns it, and false for the other runs sharing it.
 func (a *Activities) GetOrRegisterTaskDefinition(ctx context.Context, p *job.Prepared) (*RegisterResult, error) {
 	if p == nil {
 		return nil, temporal.NewNonRetryableApplicationError("no prepared job", ErrInvalidJobConfiguration, nil)
@@ -84,6 +131,7 @@ func (a *Activities) GetOrRegisterTaskDefinition(ctx context.Context, p *job.Pre
 		}
 	}
 	key := definitionKey{ClientKey: a.clients.key(p.Region, p.RoleArn), Digest: digest}
+	exec := executionOf(ctx)
 	leader := false
 	ch := a.register.DoChan(key.String(), func() (any, error) {
 		leader = true
@@ -91,7 +139,7 @@ func (a *Activities) GetOrRegisterTaskDefinition(ctx context.Context, p *job.Pre
 		// cancellation.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), registerTimeout)
 		defer cancel()
-		return a.getOrRegister(sctx, key, p)
+		return a.getOrRegister(sctx, key, p, exec)
 	})
 	// Each job waits for the shared call only as long as its own context
 	// allows; the call goes on for the others (and the cache).
@@ -105,12 +153,16 @@ func (a *Activities) GetOrRegisterTaskDefinition(ctx context.Context, p *job.Pre
 		return nil, r.Err
 	}
 	res := *r.Val.(*RegisterResult)
-	// Only the job whose call registered the revision may deregister it.
-	res.Registered = res.Registered && leader
+	// Only the job that registered the revision may deregister it: the
+	// caller whose call registered it, or any attempt of the run whose
+	// earlier attempt did (it waited on that call, or found it cached).
+	res.Registered = (res.Registered && leader) || a.defs.registeredBy(res.TaskDefinitionArn, exec)
 	return &res, nil
 }
 
-func (a *Activities) getOrRegister(ctx context.Context, key definitionKey, p *job.Prepared) (*RegisterResult, error) {
+// getOrRegister finds or registers the revision for key; Registered is
+// true when this call registered it, on behalf of run exec.
+func (a *Activities) getOrRegister(ctx context.Context, key definitionKey, p *job.Prepared, exec execution) (*RegisterResult, error) {
 	log := a.logger(ctx)
 	api := a.clients.get(key.Region, key.RoleArn).ECS
 	if arn, ok := a.defs.get(key); ok {
@@ -145,7 +197,7 @@ func (a *Activities) getOrRegister(ctx context.Context, key definitionKey, p *jo
 	if err != nil {
 		return nil, err
 	}
-	a.defs.put(key, arn)
+	a.defs.putRegistered(key, arn, exec)
 	return &RegisterResult{TaskDefinitionArn: arn, Registered: true}, nil
 }
 

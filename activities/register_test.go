@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ecs/temporal-ecs/activities/job"
 )
@@ -54,7 +55,8 @@ func TestGetOrRegisterRegistersOnceThenReusesTheCachedRevision(t *testing.T) {
 	var first, second RegisterResult
 	require.NoError(t, env.run(&first, a.GetOrRegisterTaskDefinition, prepare(t, fargateJob)))
 	// Another job with the same definition (a different command is a run-time override).
-	require.NoError(t, env.run(&second, a.GetOrRegisterTaskDefinition, prepare(t, `{"image":"busybox:1.36","command":"sleep 1","cluster":"jobs"}`)))
+	other := newTestEnv(t, a).attemptsOf(workflow.Execution{ID: "other-job", RunID: "run-1"}, context.Background())
+	require.NoError(t, other.run(&second, a.GetOrRegisterTaskDefinition, prepare(t, `{"image":"busybox:1.36","command":"sleep 1","cluster":"jobs"}`)))
 
 	assert.True(t, first.Registered)
 	assert.False(t, second.Registered)
@@ -273,4 +275,84 @@ func TestGetOrRegisterJobWaitingForAnotherJobsRegistrationHonoursItsCancellation
 	}
 	close(api.release)
 	require.NoError(t, <-leaderDone)
+}
+
+func TestGetOrRegisterRetriedAttemptOfTheRegisteringRunOwnsTheRevision(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// cached: the abandoned attempt's registration completes before
+		// the retry starts, which finds the revision in the cache; else
+		// the retry waits on that registration.
+		cached bool
+	}{{"waiting on the abandoned registration", false}, {"finding it cached", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newFakeWorld()
+			api := blockedRegister{fakeECS: w.ecs, entered: make(chan struct{}, 1), release: make(chan struct{})}
+			a := newTestActivities(t, w, func(o *Options) {
+				o.NewClients = func(k ClientKey, cfg aws.Config) Clients {
+					c := w.newClients(k, cfg)
+					c.ECS = api
+					return c
+				}
+			})
+			run := workflow.Execution{ID: "etl-nightly", RunID: "run-1"}
+
+			// The first attempt starts registering, then times out.
+			attempt1, abandon := context.WithCancel(context.Background())
+			first := make(chan error, 1)
+			go func() {
+				first <- newTestEnv(t, a).attemptsOf(run, attempt1).run(nil, a.GetOrRegisterTaskDefinition, prepare(t, fargateJob))
+			}()
+			<-api.entered
+			abandon()
+			select {
+			case err := <-first:
+				require.Error(t, err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the abandoned attempt did not end")
+			}
+
+			// Temporal retries it.
+			retried := make(chan error, 1)
+			var res RegisterResult
+			if tc.cached {
+				close(api.release)
+				// Wait for the abandoned attempt's registration to be cached.
+				require.Eventually(t, func() bool {
+					w.ecs.mu.Lock()
+					defer w.ecs.mu.Unlock()
+					for arn := range w.ecs.defs {
+						return a.defs.registeredBy(arn, execution{WorkflowID: run.ID, RunID: run.RunID})
+					}
+					return false
+				}, 10*time.Second, time.Millisecond)
+			}
+			go func() {
+				retried <- newTestEnv(t, a).attemptsOf(run, context.Background()).run(&res, a.GetOrRegisterTaskDefinition, prepare(t, fargateJob))
+			}()
+			if !tc.cached {
+				close(api.release)
+			}
+			select {
+			case err := <-retried:
+				require.NoError(t, err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the retried attempt did not end")
+			}
+
+			assert.True(t, res.Registered, "the run that registered the revision must deregister it")
+			w.ecs.mu.Lock()
+			assert.Equal(t, 1, w.ecs.registerCalls)
+			require.Len(t, w.ecs.defs, 1)
+			assert.Contains(t, w.ecs.defs, res.TaskDefinitionArn)
+			w.ecs.mu.Unlock()
+
+			// Another run sharing the revision does not own it.
+			var shared RegisterResult
+			other := newTestEnv(t, a).attemptsOf(workflow.Execution{ID: "etl-nightly", RunID: "run-2"}, context.Background())
+			require.NoError(t, other.run(&shared, a.GetOrRegisterTaskDefinition, prepare(t, fargateJob)))
+			assert.Equal(t, RegisterResult{TaskDefinitionArn: res.TaskDefinitionArn}, shared)
+			assert.Equal(t, 1, w.ecs.registerCalls)
+		})
+	}
 }
