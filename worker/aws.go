@@ -10,11 +10,12 @@ import (
 )
 
 // loadAWS returns the AWS configuration of the default credential chain
-// (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...). With --local-ecs it
+// (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...), whose HTTP client gives
+// up on silent connections (defaultAWSHTTPTimeouts). With --local-ecs it
 // first starts the in-process ECS endpoint and points the configuration at
 // it; the returned stop function shuts that endpoint down.
 func loadAWS(ctx context.Context, c *config, logger *slog.Logger, lookup func(string) (string, bool)) (aws.Config, func(), error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithHTTPClient(newAWSHTTPClient(defaultAWSHTTPTimeouts)))
 	if err != nil {
 		return aws.Config{}, nil, fmt.Errorf("AWS configuration: %w", err)
 	}
