@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
@@ -48,10 +50,10 @@ func newTestStore(t testing.TB) (*Store, *fakeClock, *cloudwatchlogs.Client) {
 	srv := httptest.NewServer(awsproto.JSONHandler(TargetPrefix, s.Dispatch))
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{
-		Region:           "eu-west-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		HTTPClient:       srv.Client(),
-		RetryMaxAttempts: 1,
+		Region:      "eu-west-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		HTTPClient:  srv.Client(),
+		Retryer:     retryer,
 	}
 	client := cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
 		o.BaseEndpoint = aws.String(srv.URL)
@@ -90,4 +92,12 @@ func appendN(t testing.TB, s *Store, group, stream, prefix string, start time.Ti
 	for i := range n {
 		require.NoError(t, s.Append(group, stream, start.Add(time.Duration(i)*time.Millisecond), prefix+strconv.Itoa(i)))
 	}
+}
+
+// retryer is the SDK's standard retryer without its client-side retry
+// quota: under the race detector's slowdown the SDK occasionally loses a
+// response body mid-read ("use of closed network connection"), which the
+// standard retryer retries as a real client would.
+func retryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) { o.RateLimiter = ratelimit.None })
 }

@@ -258,7 +258,7 @@ func TestOperationLeavesBodyReadable(t *testing.T) {
 	t.Cleanup(srv.Close)
 	c := ec2.NewFromConfig(aws.Config{
 		Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		HTTPClient: srv.Client(), RetryMaxAttempts: 1,
+		HTTPClient: srv.Client(), Retryer: retryer,
 	}, func(o *ec2.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 
 	out, err := c.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{})
