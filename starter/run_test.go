@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -45,56 +46,46 @@ func TestRunInterruptedWhileDiallingExits130(t *testing.T) {
 	assert.NotContains(t, stderr.String(), "context canceled", "an interrupt is no error")
 }
 
-func TestRunInterruptedWhileStartingLeavesNoWorkflow(t *testing.T) {
+// interruptWhileStarting runs the starter with args against a fakeTemporal
+// whose start request reaches the server and then hangs until the starter
+// gives up on it, interrupts the starter there and asserts it exits 130. The
+// start succeeds all the same when startSucceeds is set; otherwise its answer
+// is lost.
+func interruptWhileStarting(t *testing.T, startSucceeds bool, args ...string) (*fakeTemporal, *bytes.Buffer) {
+	t.Helper()
 	c, _, stderr := testCLI(nil)
 	temporal := newFakeTemporal()
 	starting := make(chan struct{})
 	temporal.onStart = func(ctx context.Context) error {
 		close(starting)
-		<-ctx.Done() // the start request reached the server, its answer is lost
+		<-ctx.Done()
+		if startSucceeds {
+			return nil
+		}
 		return ctx.Err()
 	}
 	c.dialTemporal = temporal.dial
-	interrupts, wait := startCLI(t, c, runArgs...)
+	interrupts, wait := startCLI(t, c, args...)
 	<-starting
 	interrupts <- os.Interrupt
 	assert.Equal(t, 130, wait(), stderr.String())
+	return temporal, stderr
+}
+
+func TestRunInterruptedWhileStartingLeavesNoWorkflow(t *testing.T) {
+	temporal, stderr := interruptWhileStarting(t, false, runArgs...)
 	assert.Empty(t, temporal.running(), "the workflow the interrupted start may have started is cancelled")
 	assert.NotContains(t, stderr.String(), "context canceled", "an interrupt is no error")
 }
 
 func TestRunInterruptedWhileStartingNamedWorkflowLeavesItAlone(t *testing.T) {
-	c, _, stderr := testCLI(nil)
-	temporal := newFakeTemporal()
-	starting := make(chan struct{})
-	temporal.onStart = func(ctx context.Context) error {
-		close(starting)
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	c.dialTemporal = temporal.dial
-	interrupts, wait := startCLI(t, c, append([]string{"run", "--workflow-id", "nightly"}, runArgs[1:]...)...)
-	<-starting
-	interrupts <- os.Interrupt
-	assert.Equal(t, 130, wait(), stderr.String())
+	temporal, stderr := interruptWhileStarting(t, false, append([]string{"run", "--workflow-id", "nightly"}, runArgs[1:]...)...)
 	assert.Zero(t, temporal.cancels, "a workflow the user named may be another starter's: it is not cancelled")
 	assert.Contains(t, stderr.String(), "starter cancel nightly", "the user is told how to cancel it should it have started")
 }
 
 func TestRunInterruptedWhileStartingCancelsTheWorkflowThatStarted(t *testing.T) {
-	c, _, stderr := testCLI(nil)
-	temporal := newFakeTemporal()
-	starting := make(chan struct{})
-	temporal.onStart = func(ctx context.Context) error {
-		close(starting)
-		<-ctx.Done()
-		return nil // the start succeeded all the same
-	}
-	c.dialTemporal = temporal.dial
-	interrupts, wait := startCLI(t, c, runArgs...)
-	<-starting
-	interrupts <- os.Interrupt
-	assert.Equal(t, 130, wait(), stderr.String())
+	temporal, stderr := interruptWhileStarting(t, true, runArgs...)
 	assert.Empty(t, temporal.running(), "the workflow is cancelled")
 	assert.Contains(t, stderr.String(), "cancelling workflow")
 	assert.Contains(t, stderr.String(), "cancelled", "the starter followed the workflow until it ended")
