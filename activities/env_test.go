@@ -8,8 +8,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -173,4 +175,29 @@ func requireAppError(t testing.TB, err error, typ string, nonRetryable bool) *te
 	require.Equal(t, typ, appErr.Type(), "error: %v", err)
 	require.Equal(t, nonRetryable, appErr.NonRetryable(), "non-retryable of %v", err)
 	return appErr
+}
+
+// heartbeats keeps the details of the last heartbeat an activity sent.
+type heartbeats[T any] struct {
+	mu   sync.Mutex
+	last T
+}
+
+// recordHeartbeats decodes the details of every heartbeat env's activity
+// sends into a T, failing t when they do not decode, and keeps the last.
+func recordHeartbeats[T any](t testing.TB, env *testEnv) *heartbeats[T] {
+	h := &heartbeats[T]{}
+	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		assert.NoError(t, d.Get(&h.last))
+	})
+	return h
+}
+
+// lastDetails returns the details of the last heartbeat recorded.
+func (h *heartbeats[T]) lastDetails() T {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.last
 }

@@ -17,8 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -329,21 +327,13 @@ func TestLocalResumedAttemptRepeatsNoLine(t *testing.T) {
 	// The first attempt reads a1..a4, then ECS stops answering: it fails.
 	l.srv.Faults().ServerErrors("ecs:DescribeTasks", 1000, 500)
 	first := l.env()
-	var mu sync.Mutex
-	var last finishProgress
-	first.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-		mu.Lock()
-		defer mu.Unlock()
-		assert.NoError(t, d.Get(&last))
-	})
+	hb := recordHeartbeats[finishProgress](t, first)
 	require.Error(t, first.run(nil, l.a.WaitForTaskFinish, in))
 
 	l.srv.Faults().Reset()
 	require.NoError(t, os.WriteFile(trigger, nil, 0o600))
 	second := l.env()
-	mu.Lock()
-	second.SetHeartbeatDetails(last)
-	mu.Unlock()
+	second.SetHeartbeatDetails(hb.lastDetails())
 	var res TaskResult
 	require.NoError(t, second.run(&res, l.a.WaitForTaskFinish, in))
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,8 +13,6 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -342,19 +339,12 @@ func TestRunTaskHeartbeatsTheNextTokenAsSoonAsOneIsAnsweredWithFailures(t *testi
 	a := newTestActivities(t, w, func(o *Options) { o.RunTaskAttempts = 1 })
 	in := runJob(t, w, `{"image":"busybox"}`)
 	first := newTestEnv(t, a)
-	var mu sync.Mutex
-	var last runProgress
-	first.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-		mu.Lock()
-		defer mu.Unlock()
-		assert.NoError(t, d.Get(&last))
-	})
+	hb := recordHeartbeats[runProgress](t, first)
 
 	err := first.run(nil, a.RunTask, in)
 	requireAppError(t, err, ErrRunTaskFailed, false)
-	mu.Lock()
+	last := hb.lastDetails()
 	assert.Equal(t, runProgress{TokenIndex: 1}, last, "the answered token is never reused")
-	mu.Unlock()
 
 	// The retried attempt starts with the next token.
 	second := newTestEnv(t, a)

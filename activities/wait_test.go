@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,8 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/time/rate"
 )
@@ -31,17 +28,26 @@ func testRef(arn string) TaskRef {
 // afterPolls runs fn in the background once the watcher has described
 // tasks n more times.
 func afterPolls(t *testing.T, f *fakeECS, n int, fn func()) {
-	_, _, start := f.snapshot()
+	afterCalls(t, func() int {
+		_, _, calls := f.snapshot()
+		return calls
+	}, n, "the watcher never polled", fn)
+}
+
+// afterCalls runs fn in the background once calls has grown by n, or fails
+// t with failure if it has not within 10 seconds.
+func afterCalls(t *testing.T, calls func() int, n int, failure string, fn func()) {
+	start := calls()
 	go func() {
 		deadline := time.Now().Add(10 * time.Second)
 		for time.Now().Before(deadline) {
-			if _, _, calls := f.snapshot(); calls >= start+n {
+			if calls() >= start+n {
 				fn()
 				return
 			}
 			time.Sleep(time.Millisecond)
 		}
-		t.Error("the watcher never polled")
+		t.Error(failure)
 	}()
 }
 
@@ -217,23 +223,11 @@ func TestWaitForTaskFinishStreamsEveryLineAndReturnsTheResult(t *testing.T) {
 // afterLogReads runs fn in the background once GetLogEvents was called n
 // more times.
 func afterLogReads(t *testing.T, f *fakeLogs, n int, fn func()) {
-	f.mu.Lock()
-	start := f.calls
-	f.mu.Unlock()
-	go func() {
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			f.mu.Lock()
-			calls := f.calls
-			f.mu.Unlock()
-			if calls >= start+n {
-				fn()
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
-		t.Error("the logs were never read")
-	}()
+	afterCalls(t, func() int {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.calls
+	}, n, "the logs were never read", fn)
 }
 
 func TestWaitForTaskFinishWithoutAwslogsWarnsAndGoesOn(t *testing.T) {
@@ -275,13 +269,7 @@ func TestWaitForTaskFinishRetriedAttemptRepeatsAndSkipsNoLine(t *testing.T) {
 	// The first attempt reads the logs, then fails: ECS stops answering.
 	w.ecs.describeTasksErr = errors.New("ecs unavailable")
 	first := newTestEnv(t, a)
-	var mu sync.Mutex
-	var last finishProgress
-	first.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-		mu.Lock()
-		defer mu.Unlock()
-		require.NoError(t, d.Get(&last))
-	})
+	hb := recordHeartbeats[finishProgress](t, first)
 	in := WaitInput{Task: ref, PollIntervalSeconds: fastPoll, StreamOutput: true}
 	err := first.run(nil, a.WaitForTaskFinish, in)
 	require.Error(t, err)
@@ -293,11 +281,10 @@ func TestWaitForTaskFinishRetriedAttemptRepeatsAndSkipsNoLine(t *testing.T) {
 	w.ecs.mu.Unlock()
 	w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "exited", map[string]int32{"main": 0})
 	second := newTestEnv(t, a)
-	mu.Lock()
+	last := hb.lastDetails()
 	require.Equal(t, arn, last.TaskArn)
 	require.NotNil(t, last.LogCursor)
 	second.SetHeartbeatDetails(last)
-	mu.Unlock()
 	err = second.run(nil, a.WaitForTaskFinish, in)
 	require.NoError(t, err)
 
@@ -506,20 +493,12 @@ func TestWaitForTaskStartRecordsItsDeadlineBeforeTheFirstPoll(t *testing.T) {
 	arn := w.ecs.addTask("PENDING")
 	a.Close() // the attempt ends before any poll
 	env := newTestEnv(t, a)
-	var mu sync.Mutex
-	var last startProgress
-	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-		mu.Lock()
-		defer mu.Unlock()
-		assert.NoError(t, d.Get(&last))
-	})
+	hb := recordHeartbeats[startProgress](t, env)
 
 	err := env.run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: fastPoll, StartTimeoutSeconds: 60})
 
 	requireAppError(t, err, "WorkerStopping", false)
-	mu.Lock()
-	defer mu.Unlock()
-	assert.False(t, last.WaitingSince.IsZero(), "a retried attempt keeps this attempt's deadline")
+	assert.False(t, hb.lastDetails().WaitingSince.IsZero(), "a retried attempt keeps this attempt's deadline")
 }
 
 func TestWaitForTaskStartRetriedAttemptResumesTheOutputOfATaskThatRan(t *testing.T) {
