@@ -114,15 +114,23 @@ func TestWaitForTaskStartFailsWithTheStopCodeOfATaskThatNeverRan(t *testing.T) {
 	}
 }
 
+// waitPastStartDeadline runs WaitForTaskStart on the task arn as a retried
+// attempt whose heartbeat is progress with a start deadline an hour past
+// (a 30s start timeout, a 60s poll interval), decoding its result into out.
+func waitPastStartDeadline(t *testing.T, a *Activities, arn string, progress startProgress, out any) error {
+	t.Helper()
+	env := newTestEnv(t, a)
+	progress.WaitingSince = time.Now().Add(-time.Hour)
+	env.SetHeartbeatDetails(progress)
+	return env.run(out, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+}
+
 func TestWaitForTaskStartTimeoutStopsTheTask(t *testing.T) {
 	w := newFakeWorld()
 	a := newTestActivities(t, w)
 	arn := w.ecs.addTask("PENDING")
-	env := newTestEnv(t, a)
 	// A retried attempt keeps the first attempt's deadline, long past.
-	env.SetHeartbeatDetails(startProgress{WaitingSince: time.Now().Add(-time.Hour)})
-
-	err := env.run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+	err := waitPastStartDeadline(t, a, arn, startProgress{}, nil)
 
 	requireAppError(t, err, ErrTaskStartTimeout, true)
 	w.ecs.mu.Lock()
@@ -135,10 +143,7 @@ func TestWaitForTaskStartTimeoutWhoseStopFailsIsRetried(t *testing.T) {
 	a := newTestActivities(t, w)
 	arn := w.ecs.addTask("PENDING")
 	w.ecs.stopErr = errors.New("ecs unavailable")
-	env := newTestEnv(t, a)
-	env.SetHeartbeatDetails(startProgress{WaitingSince: time.Now().Add(-time.Hour)})
-
-	err := env.run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+	err := waitPastStartDeadline(t, a, arn, startProgress{}, nil)
 
 	require.Error(t, err)
 	var appErr *temporal.ApplicationError
@@ -151,10 +156,7 @@ func TestWaitForTaskStartTimeoutWhoseStopFailsHasTheStopErrorType(t *testing.T) 
 	a := newTestActivities(t, w)
 	arn := w.ecs.addTask("PENDING")
 	w.ecs.stopErr = &types.ServerException{Message: aws.String("internal error")}
-	env := newTestEnv(t, a)
-	env.SetHeartbeatDetails(startProgress{WaitingSince: time.Now().Add(-time.Hour)})
-
-	err := env.run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+	err := waitPastStartDeadline(t, a, arn, startProgress{}, nil)
 
 	appErr := requireAppError(t, err, "ServerException", false)
 	assert.Contains(t, appErr.Error(), "did not start within 30s, and stopping it failed")
@@ -367,12 +369,9 @@ func TestWaitForTaskStartTakesALastLookBeforeStoppingAtTheDeadline(t *testing.T)
 			a := newTestActivities(t, w)
 			arn := w.ecs.addTask("PENDING")
 			tc.setup(w, arn)
-			env := newTestEnv(t, a)
 			// The deadline has passed: the last look is all that is left.
-			env.SetHeartbeatDetails(startProgress{LastStatus: "PENDING", WaitingSince: time.Now().Add(-time.Hour)})
-
 			var res WaitForStartResult
-			err := env.run(&res, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+			err := waitPastStartDeadline(t, a, arn, startProgress{LastStatus: "PENDING"}, &res)
 
 			require.NoError(t, err)
 			if tc.finished {
@@ -394,10 +393,7 @@ func TestWaitForTaskStartStopsTheTaskWhenTheLastLookFails(t *testing.T) {
 	w.ecs.describeTasksErr = errors.New("ecs unavailable")
 	a := newTestActivities(t, w)
 	arn := w.ecs.addTask("RUNNING")
-	env := newTestEnv(t, a)
-	env.SetHeartbeatDetails(startProgress{WaitingSince: time.Now().Add(-time.Hour)})
-
-	err := env.run(nil, a.WaitForTaskStart, WaitInput{Task: testRef(arn), PollIntervalSeconds: 60, StartTimeoutSeconds: 30})
+	err := waitPastStartDeadline(t, a, arn, startProgress{}, nil)
 
 	requireAppError(t, err, ErrTaskStartTimeout, true)
 	w.ecs.mu.Lock()
