@@ -411,16 +411,24 @@ func manyLines(f *fakeLogs, group, stream string, n int) []string {
 	return lines
 }
 
-func TestWaitForTaskFinishDrainsEveryLineLeftAfterTheTaskStopped(t *testing.T) {
-	w := newFakeWorld()
+// exitedWithLinesOnePerPage adds a task last seen in status, writes n lines
+// to its log stream, served one a page, and has its main container exit 0.
+// It returns the task, with its log stream, and the lines.
+func exitedWithLinesOnePerPage(w *fakeWorld, status string, n int) (TaskRef, []string) {
 	w.logs.pageSize = 1
-	a := newTestActivities(t, w, func(o *Options) { o.LogEventsPerSecond = 1e6 })
-	arn := w.ecs.addTask("RUNNING")
+	arn := w.ecs.addTask(status)
 	ref := testRef(arn)
 	ref.LogGroup, ref.LogStream = "g", "p/main/"+taskID(arn)
-	// More pages than any bounded number of reads would fetch.
-	lines := manyLines(w.logs, ref.LogGroup, ref.LogStream, 3*maxLogPages)
+	lines := manyLines(w.logs, ref.LogGroup, ref.LogStream, n)
 	w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "exited", map[string]int32{"main": 0})
+	return ref, lines
+}
+
+func TestWaitForTaskFinishDrainsEveryLineLeftAfterTheTaskStopped(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w, func(o *Options) { o.LogEventsPerSecond = 1e6 })
+	// More pages than any bounded number of reads would fetch.
+	ref, lines := exitedWithLinesOnePerPage(w, "RUNNING", 3*maxLogPages)
 	env := newTestEnv(t, a)
 
 	require.NoError(t, env.run(nil, a.WaitForTaskFinish, WaitInput{Task: ref, PollIntervalSeconds: fastPoll, StreamOutput: true}))
@@ -430,13 +438,8 @@ func TestWaitForTaskFinishDrainsEveryLineLeftAfterTheTaskStopped(t *testing.T) {
 
 func TestWaitForTaskStartDrainsTheOutputOfATaskThatRanBetweenPolls(t *testing.T) {
 	w := newFakeWorld()
-	w.logs.pageSize = 1
 	a := newTestActivities(t, w, func(o *Options) { o.LogEventsPerSecond = 1e6 })
-	arn := w.ecs.addTask("PENDING")
-	ref := testRef(arn)
-	ref.LogGroup, ref.LogStream = "g", "p/main/"+taskID(arn)
-	lines := manyLines(w.logs, ref.LogGroup, ref.LogStream, 2*maxLogPages)
-	w.ecs.stop(arn, types.TaskStopCodeEssentialContainerExited, "exited", map[string]int32{"main": 0})
+	ref, lines := exitedWithLinesOnePerPage(w, "PENDING", 2*maxLogPages)
 	env := newTestEnv(t, a)
 
 	var res WaitForStartResult
