@@ -105,13 +105,21 @@ func inactive(arn string) error {
 	return temporal.NewNonRetryableApplicationError("task definition "+arn+" is INACTIVE", activities.ErrTaskDefinitionInactive, nil)
 }
 
+// fakesWithAnInactiveRevision returns fakes whose first RunTask finds the
+// registered revision INACTIVE, failing with moreRunErrs after that, and
+// whose next registration returns a new revision.
+func fakesWithAnInactiveRevision(moreRunErrs ...error) *fakes {
+	f := newFakes()
+	f.reregistered = &activities.RegisterResult{TaskDefinitionArn: testNewTaskDefArn, Registered: true}
+	f.runErrs = append([]error{inactive(testTaskDefArn)}, moreRunErrs...)
+	return f
+}
+
 // Job B got from the cache a revision that job A deregistered before B's
 // RunTask: B registers the definition again and runs with it.
 func TestRunTaskWithAnInactiveSharedRevisionRegistersAgain(t *testing.T) {
-	f := newFakes()
+	f := fakesWithAnInactiveRevision()
 	f.registered.Registered = false // shared, from the cache
-	f.reregistered = &activities.RegisterResult{TaskDefinitionArn: testNewTaskDefArn, Registered: true}
-	f.runErrs = []error{inactive(testTaskDefArn)}
 	env := newEnv(t, f)
 	execute(t, env)
 
@@ -135,9 +143,7 @@ func TestRunTaskWithAnInactiveSharedRevisionRegistersAgain(t *testing.T) {
 }
 
 func TestRunTaskWithAnInactiveRevisionTwice(t *testing.T) {
-	f := newFakes()
-	f.reregistered = &activities.RegisterResult{TaskDefinitionArn: testNewTaskDefArn, Registered: true}
-	f.runErrs = []error{inactive(testTaskDefArn), inactive(testNewTaskDefArn)}
+	f := fakesWithAnInactiveRevision(inactive(testNewTaskDefArn))
 	env := newEnv(t, f)
 	execute(t, env)
 
@@ -170,10 +176,8 @@ func TestRunTaskWithAnInactiveNamedRevision(t *testing.T) {
 // Cancelled while the first RunTask was in flight, the workflow starts no
 // new task.
 func TestRunTaskWithAnInactiveRevisionWhenCancelled(t *testing.T) {
-	f := newFakes()
+	f := fakesWithAnInactiveRevision()
 	f.runIn = time.Minute
-	f.reregistered = &activities.RegisterResult{TaskDefinitionArn: testNewTaskDefArn, Registered: true}
-	f.runErrs = []error{inactive(testTaskDefArn)}
 	env := newEnv(t, f)
 	cancelAfter(env, 30*time.Second)
 	execute(t, env)
@@ -188,10 +192,8 @@ func TestRunTaskWithAnInactiveRevisionWhenCancelled(t *testing.T) {
 
 // Cancelled while registering again, the workflow starts no new task.
 func TestRunTaskCancelledWhileRegisteringAgain(t *testing.T) {
-	f := newFakes()
+	f := fakesWithAnInactiveRevision()
 	f.registerIn = time.Minute
-	f.reregistered = &activities.RegisterResult{TaskDefinitionArn: testNewTaskDefArn, Registered: true}
-	f.runErrs = []error{inactive(testTaskDefArn)}
 	env := newEnv(t, f)
 	cancelAfter(env, 90*time.Second)
 	execute(t, env)
@@ -204,9 +206,7 @@ func TestRunTaskCancelledWhileRegisteringAgain(t *testing.T) {
 }
 
 func TestRunTaskWithAnInactiveRevisionBeforeTheChange(t *testing.T) {
-	f := newFakes()
-	f.reregistered = &activities.RegisterResult{TaskDefinitionArn: testNewTaskDefArn, Registered: true}
-	f.runErrs = []error{inactive(testTaskDefArn)}
+	f := fakesWithAnInactiveRevision()
 	env := newEnv(t, f)
 	env.OnGetVersion(changeReregisterInactive, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	execute(t, env)
