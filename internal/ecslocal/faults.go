@@ -217,11 +217,7 @@ func (f *Faults) take(m map[string]int, op string) bool {
 func (f *Faults) takeRunTaskFailure() (reason string, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.runTaskFailures > 0 {
-		f.runTaskFailures--
-		return f.runTaskReason, true
-	}
-	return "", false
+	return f.runTaskReason, decrement(&f.runTaskFailures)
 }
 
 // takeRegisterConflict reports whether a RegisterTaskDefinition call must
@@ -229,11 +225,7 @@ func (f *Faults) takeRunTaskFailure() (reason string, ok bool) {
 func (f *Faults) takeRegisterConflict() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.registerBusy > 0 {
-		f.registerBusy--
-		return true
-	}
-	return false
+	return decrement(&f.registerBusy)
 }
 
 // takeDescribeMissing reports whether a DescribeTasks call must answer
@@ -241,8 +233,14 @@ func (f *Faults) takeRegisterConflict() bool {
 func (f *Faults) takeDescribeMissing() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.describeMissing > 0 {
-		f.describeMissing--
+	return decrement(&f.describeMissing)
+}
+
+// decrement uses up one of the calls *n counts, reporting whether there was
+// one; the caller holds f.mu.
+func decrement(n *int) bool {
+	if *n > 0 {
+		*n--
 		return true
 	}
 	return false
