@@ -4,12 +4,16 @@ import (
 	"cmp"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/awsproto"
 )
 
 // Task and container statuses, as ECS reports them.
@@ -97,7 +101,7 @@ func (s *Server) runTask(in *ecs.RunTaskInput) (*ecs.RunTaskOutput, error) {
 	if token != "" {
 		if rec := s.ecs.tokens[token]; rec != nil {
 			if rec.fingerprint != fingerprint {
-				return nil, clientException("The clientToken %q was already used with different RunTask parameters: reuse a token only to retry the identical request.", token)
+				return nil, tokenConflict(token, rec)
 			}
 			return s.runTaskOutputLocked(rec.tasks, rec.failures), nil
 		}
@@ -177,6 +181,20 @@ func (s *Server) runTaskOutputLocked(tasks []*task, failures []types.Failure) *e
 		out.Failures = []types.Failure{}
 	}
 	return out
+}
+
+// tokenConflict is ECS's answer to a RunTask whose clientToken was used
+// before with different parameters: a ConflictException whose resourceIds
+// are the tasks that token launched (none if it answered only failures).
+func tokenConflict(token string, rec *runTaskRecord) error {
+	ids := make([]string, 0, len(rec.tasks))
+	for _, t := range rec.tasks {
+		ids = append(ids, *t.t.TaskArn)
+	}
+	e := awsproto.ClientError("ConflictException",
+		"The clientToken %q was already used with different RunTask parameters: reuse a token only to retry the identical request (resourceIds lists the tasks it launched).", token)
+	e.Members = map[string]any{"resourceIds": ids}
+	return e
 }
 
 // runTaskFingerprint identifies a RunTask request apart from its
@@ -443,6 +461,10 @@ func (s *Server) stopTask(in *ecs.StopTaskInput) (*ecs.StopTaskOutput, error) {
 	return &ecs.StopTaskOutput{Task: ptr(t.snapshot(true))}, nil
 }
 
+// ErrNoSuchTask is what Faults.StopTask's error wraps when the server has
+// no task with the given ARN or id.
+var ErrNoSuchTask = errors.New("no such task")
+
 // stopTaskByARN stops a task (by ARN or id, in any cluster) with the given
 // stop code and reason, for Faults.StopTask.
 func (s *Server) stopTaskByARN(ref, stopCode, reason string) error {
@@ -455,7 +477,7 @@ func (s *Server) stopTaskByARN(ref, stopCode, reason string) error {
 	}
 	t := s.ecs.tasks[id]
 	if t == nil {
-		return invalidParameter("The referenced task %q was not found.", ref)
+		return fmt.Errorf("ecslocal: stopping task %q: %w", ref, ErrNoSuchTask)
 	}
 	s.requestStopLocked(t, types.TaskStopCode(stopCode), reason)
 	return nil

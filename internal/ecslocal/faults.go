@@ -256,12 +256,19 @@ func (f *Faults) provisioningHold() time.Duration {
 // mustOp panics unless op is "ecs:X", "logs:X" or "ec2:X": a misspelt
 // operation would otherwise make a fault silently never fire.
 func mustOp(op string) {
+	if err := checkOp(op); err != nil {
+		panic(err.Error())
+	}
+}
+
+// checkOp returns an error unless op is "ecs:X", "logs:X" or "ec2:X".
+func checkOp(op string) error {
 	service, name, _ := strings.Cut(op, ":")
 	switch service {
 	case serviceECS, serviceLogs, serviceEC2:
 		if name != "" {
-			return
+			return nil
 		}
 	}
-	panic(fmt.Sprintf("ecslocal: fault operation %q is not of the form ecs:Op, logs:Op or ec2:Op", op))
+	return fmt.Errorf("ecslocal: fault operation %q is not of the form ecs:Op, logs:Op or ec2:Op", op)
 }

@@ -27,12 +27,13 @@ const (
 )
 
 // ServeHTTP routes a request to ECS or CloudWatch Logs (by X-Amz-Target) or
-// to EC2 (a query-protocol form POST) after verifying its signature; GET
-// StatsPath answers the request counters.
+// to EC2 (a query-protocol form POST) after verifying its signature; paths
+// under AdminPathPrefix go to GET StatsPath (the request counters) and the
+// admin API instead.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-Requestid", requestID())
-	if r.Method == http.MethodGet && r.URL.Path == StatsPath {
-		s.serveStats(w)
+	if strings.HasPrefix(r.URL.Path, AdminPathPrefix) {
+		s.serveAdmin(w, r) // never an AWS call, never counted
 		return
 	}
 	service, handler := s.route(r)

@@ -39,10 +39,15 @@ func TestRunTaskClientToken(t *testing.T) {
 	}
 	assert.Len(t, e.allTasks(), 2, "the retry launched nothing")
 
+	// The same token with other parameters: ECS's ConflictException,
+	// naming the tasks the token launched.
 	changed := *in
 	changed.StartedBy = aws.String("someone-else")
 	_, err = e.ecs.RunTask(e.ctx, &changed)
-	assertAPIError(t, err, "ClientException", "token-1")
+	var conflict *types.ConflictException
+	require.ErrorAs(t, err, &conflict)
+	assert.Contains(t, conflict.ErrorMessage(), "token-1")
+	assert.Equal(t, []string{aws.ToString(first.Tasks[0].TaskArn), aws.ToString(first.Tasks[1].TaskArn)}, conflict.ResourceIds)
 	assert.Len(t, e.allTasks(), 2)
 
 	other := *in
@@ -51,6 +56,29 @@ func TestRunTaskClientToken(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, first.Tasks[0].TaskArn, third.Tasks[0].TaskArn)
 	assert.Len(t, e.allTasks(), 4)
+}
+
+// A token whose call launched nothing (placement failures) conflicts too,
+// with no resource ids; retried identically, it answers the same failures.
+func TestRunTaskClientTokenOfFailuresConflicts(t *testing.T) {
+	e := newEnv(t, ecslocal.Options{})
+	e.register("sleeper", container("app", "sleep", "30"))
+	e.srv.Faults().RunTaskFailures(1, "RESOURCE:CPU")
+	in := &ecs.RunTaskInput{TaskDefinition: aws.String("sleeper"), ClientToken: aws.String("failed-token")}
+	for range 2 {
+		out, err := e.ecs.RunTask(e.ctx, in)
+		require.NoError(t, err)
+		assert.Empty(t, out.Tasks)
+		require.Len(t, out.Failures, 1)
+		assert.Equal(t, "RESOURCE:CPU", aws.ToString(out.Failures[0].Reason))
+	}
+	changed := *in
+	changed.Group = aws.String("other")
+	_, err := e.ecs.RunTask(e.ctx, &changed)
+	var conflict *types.ConflictException
+	require.ErrorAs(t, err, &conflict)
+	assert.Empty(t, conflict.ResourceIds)
+	assert.Empty(t, e.allTasks())
 }
 
 func TestRunTaskRetriedAfterLostResponseLaunchesOnce(t *testing.T) {

@@ -58,6 +58,11 @@ type Options struct {
 	NoDefaultVPC bool
 	// Logger receives the server's diagnostics; discarded when nil.
 	Logger *slog.Logger
+	// AdminToken turns on the admin API under AdminPathPrefix (fault
+	// injection, ECS-initiated task stops, resetting Stats) for requests
+	// carrying "Authorization: Bearer <AdminToken>". Empty leaves it off:
+	// those paths answer 404. The server keeps only a hash of it.
+	AdminToken string
 }
 
 // Server is the local ECS, EC2 and CloudWatch Logs endpoint. It is an
@@ -71,6 +76,7 @@ type Server struct {
 	ec2    *ec2query.Store
 	stats  stats
 	faults *Faults
+	admin  *adminAuth // nil when the admin API is off
 
 	ecsHandler  http.Handler
 	logsHandler http.Handler
@@ -118,6 +124,8 @@ func New(opts Options) *Server {
 		closeCh: make(chan struct{}),
 	}
 	s.faults = newFaults(s)
+	s.admin = newAdminAuth(opts.AdminToken)
+	s.opts.AdminToken = ""
 	s.ecs.init()
 	s.createClusterLocked(defaultCluster, nil, nil)
 	s.ecsHandler = awsproto.JSONHandler(ecsTargetPrefix, s.dispatchECS)

@@ -19,6 +19,10 @@ type Error struct {
 	Code    string
 	Message string
 	Status  int
+	// Members are the exception's other modelled members, written into
+	// the error body under their wire names beside "message", e.g.
+	// {"resourceIds": [...]} for ECS's ConflictException. Optional.
+	Members map[string]any
 }
 
 // Error implements error.
@@ -105,14 +109,20 @@ func WriteJSON(w http.ResponseWriter, v any) {
 }
 
 // WriteJSONError writes err as an awsJson1_1 error response: the
-// X-Amzn-ErrorType header and a body with __type and message, which is how
-// aws-sdk-go-v2 recognises the modelled exception types.
+// X-Amzn-ErrorType header and a body with __type, message and the error's
+// Members, which is how aws-sdk-go-v2 recognises the modelled exception
+// types and fills in their fields.
 func WriteJSONError(w http.ResponseWriter, err error) {
 	e := AsError(err)
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
 	w.WriteHeader(e.Status)
-	b, _ := json.Marshal(map[string]string{"__type": e.Code, "message": e.Message})
+	body := make(map[string]any, len(e.Members)+2)
+	for k, v := range e.Members {
+		body[k] = v
+	}
+	body["__type"], body["message"] = e.Code, e.Message
+	b, _ := json.Marshal(body)
 	_, _ = w.Write(b)
 }
 

@@ -92,3 +92,15 @@ func TestJSONHandler(t *testing.T) {
 	rec = call("Nope.Echo", `{}`)
 	assert.Equal(t, "UnknownOperationException", rec.Header().Get("X-Amzn-ErrorType"))
 }
+
+func TestWriteJSONErrorMembers(t *testing.T) {
+	rec := httptest.NewRecorder()
+	awsproto.WriteJSONError(rec, &awsproto.Error{
+		Code: "ConflictException", Message: "taken", Status: http.StatusBadRequest,
+		Members: map[string]any{"resourceIds": []string{"arn:1"}, "message": "not this one"},
+	})
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Equal(t, "ConflictException", rec.Header().Get("X-Amzn-ErrorType"))
+	assert.JSONEq(t, `{"__type":"ConflictException","message":"taken","resourceIds":["arn:1"]}`, rec.Body.String(),
+		"members are added; __type and message are the error's own")
+}

@@ -10,6 +10,12 @@
 // AWS_SECRET_ACCESS_KEY: both, or neither, and then it generates a pair
 // and prints it as export statements on stdout. Task containers run as
 // host processes; SIGINT or SIGTERM stops them all before it exits.
+//
+// With --admin-token (or ECSLOCAL_ADMIN_TOKEN) it also serves the admin
+// API of package ecslocal under /_ecslocal/ for requests carrying
+// "Authorization: Bearer <token>": injecting faults, stopping tasks as ECS
+// would (SpotInterruption, ...), resetting the request counters. --fault
+// injects faults from the start.
 package main
 
 import (
@@ -48,6 +54,9 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// adminTokenEnv holds the admin API's token when --admin-token is not given.
+const adminTokenEnv = "ECSLOCAL_ADMIN_TOKEN"
+
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ecslocal", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -58,6 +67,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	secret := fs.String("secret-access-key", os.Getenv("AWS_SECRET_ACCESS_KEY"), "the secret access key requests must be signed with (default $AWS_SECRET_ACCESS_KEY)")
 	stopTimeout := fs.Duration("stop-timeout", ecslocal.DefaultStopTimeout, "time between SIGTERM and SIGKILL when StopTask stops a container that sets no stopTimeout")
 	noDefaultVPC := fs.Bool("no-default-vpc", false, "start EC2 without the default VPC and its subnets")
+	adminToken := fs.String("admin-token", "", "turn on the admin API under "+ecslocal.AdminPathPrefix+" (faults, ECS-initiated task stops) for requests with \"Authorization: Bearer <token>\" (default $"+adminTokenEnv+", which is better: other users see flags in ps)")
+	var faults []ecslocal.Fault
+	fs.Func("fault", `inject a fault from the start, as the admin API's JSON, e.g. {"kind":"throttle","op":"ecs:RunTask","count":2}; repeatable`, func(v string) error {
+		ft, err := ecslocal.ParseFault([]byte(v))
+		if err != nil {
+			return err
+		}
+		faults = append(faults, ft)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil
@@ -74,6 +93,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return usageError{"--secret-access-key (or AWS_SECRET_ACCESS_KEY) is set but --access-key-id (or AWS_ACCESS_KEY_ID) is not: give both, or neither to have a pair generated"}
 	}
 
+	if *adminToken == "" {
+		*adminToken = os.Getenv(adminTokenEnv)
+	}
+
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	generated := *keyID == ""
 	srv := ecslocal.New(ecslocal.Options{
@@ -84,7 +107,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		StopTimeout:     *stopTimeout,
 		NoDefaultVPC:    *noDefaultVPC,
 		Logger:          logger,
+		AdminToken:      *adminToken,
 	})
+	for _, ft := range faults {
+		if err := srv.Faults().Inject(ft); err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("--fault: %w", err)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -99,7 +129,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s\n",
 			endpoint, *region, creds.AccessKeyID, creds.SecretAccessKey)
 	}
-	logger.Info("ecslocal ready", "endpoint", endpoint, "region", *region, "access_key_id", creds.AccessKeyID, "stop_timeout", *stopTimeout)
+	logger.Info("ecslocal ready", "endpoint", endpoint, "region", *region, "access_key_id", creds.AccessKeyID, "stop_timeout", *stopTimeout,
+		"admin_api", *adminToken != "", "faults", len(faults))
 
 	<-ctx.Done()
 	stop()
