@@ -143,7 +143,7 @@ func TestGoBuiltConfigPreparesLikeItsJSON(t *testing.T) {
 }
 
 func TestPatchValueNullIsAValue(t *testing.T) {
-	p := mustPrepare(t, `{"image":"x","taskCustomizations":[{"op":"add","path":"/startedBy","value":null}]}`)
+	p := mustPrepare(t, `{"image":"x","taskCustomizations":[{"op":"add","path":"/group","value":null}]}`)
 	require.Len(t, p.TaskCustomizations, 1)
 	assert.Equal(t, json.RawMessage("null"), p.TaskCustomizations[0].Value)
 }

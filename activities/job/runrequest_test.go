@@ -196,7 +196,7 @@ func TestTaskCustomizationsAppliedLast(t *testing.T) {
 	p := mustPrepare(t, `{"image":"x","taskCustomizations":[
 		{"op":"replace","path":"/networkConfiguration/awsvpcConfiguration/assignPublicIp","value":"DISABLED"},
 		{"op":"add","path":"/networkConfiguration/awsvpcConfiguration/securityGroups","value":["sg-1"]},
-		{"op":"replace","path":"/startedBy","value":"custom"},
+		{"op":"add","path":"/group","value":"custom"},
 		{"op":"remove","path":"/launchType"},
 		{"op":"add","path":"/capacityProviderStrategy","value":[{"capacityProvider":"FARGATE_SPOT","weight":1}]},
 		{"op":"copy","from":"/clientToken","path":"/referenceId"},
@@ -207,7 +207,8 @@ func TestTaskCustomizationsAppliedLast(t *testing.T) {
 	req, err := job.BuildRunRequest(p, "td:1", network, "tok", "wf")
 	require.NoError(t, err)
 	requireJSON(t, `{"subnets":["s-1"],"assignPublicIp":"DISABLED","securityGroups":["sg-1"]}`, at(t, req, "networkConfiguration", "awsvpcConfiguration"))
-	assert.Equal(t, "custom", req["startedBy"], "patches apply after startedBy is set")
+	assert.Equal(t, "custom", req["group"])
+	assert.Equal(t, "wf", req["startedBy"], "no customization touches startedBy")
 	assert.NotContains(t, req, "launchType")
 	assert.Equal(t, "tok", req["referenceId"])
 	_, err = job.RunTaskInput(req)
@@ -223,7 +224,6 @@ func TestTaskCustomizationThatCannotApplyIsAnError(t *testing.T) {
 		{"failed test", `[{"op":"test","path":"/launchType","value":"EC2"}]`, "taskCustomizations[0]", "cannot apply test"},
 		{"result not a RunTask request", `[{"op":"add","path":"/overrides","value":{"containerOverride":[]}}]`, "taskCustomizations", `did you mean "containerOverrides"?`},
 		{"result of the wrong type", `[{"op":"replace","path":"/launchType","value":1}]`, "taskCustomizations", "launchType: must be a string"},
-		{"root replaced by a non-object", `[{"op":"replace","path":"","value":[1]}]`, "taskCustomizations", "not a JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -238,7 +238,7 @@ func TestTaskCustomizationThatCannotApplyIsAnError(t *testing.T) {
 }
 
 func TestTaskCustomizationsMayBeAStringHoldingThePatch(t *testing.T) {
-	const patch = `[{"op":"add","path":"/group","value":"etl"},{"op":"replace","path":"/startedBy","value":"custom"}]`
+	const patch = `[{"op":"add","path":"/group","value":"etl"},{"op":"add","path":"/referenceId","value":"custom"}]`
 	quoted, err := json.Marshal(patch)
 	require.NoError(t, err)
 	fromString := mustPrepare(t, `{"image":"x","taskCustomizations":`+string(quoted)+`}`)
@@ -248,7 +248,7 @@ func TestTaskCustomizationsMayBeAStringHoldingThePatch(t *testing.T) {
 	req, err := job.BuildRunRequest(fromString, "td:1", nil, "", "wf")
 	require.NoError(t, err)
 	assert.Equal(t, "etl", req["group"])
-	assert.Equal(t, "custom", req["startedBy"])
+	assert.Equal(t, "custom", req["referenceId"])
 
 	t.Run("in the worker's defaults too", func(t *testing.T) {
 		p := mustPrepare(t, `{"image":"x"}`, `{"taskCustomizations":`+string(quoted)+`}`)

@@ -45,9 +45,6 @@ func validate(cfg *Config, logs bool) error {
 	if err := validateARN(cfg); err != nil {
 		return err
 	}
-	if n, ok := asInt(cfg.TaskRunRequest["count"]); ok && n != 1 {
-		return errorf("taskRunRequest.count", "a job runs exactly one task: remove count or set it to 1")
-	}
 	if cfg.NetworkConfiguration != nil {
 		if err := validateNetwork(cfg); err != nil {
 			return err
@@ -73,7 +70,10 @@ func validate(cfg *Config, logs bool) error {
 	if cfg.RoleArn != "" && !strings.HasPrefix(cfg.RoleArn, "arn:") {
 		return errorf("roleArn", "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got %q", cfg.RoleArn)
 	}
-	return validatePatch(cfg.TaskCustomizations)
+	if err := validatePatch(cfg.TaskCustomizations); err != nil {
+		return err
+	}
+	return checkReserved(cfg) // count, clientToken, startedBy, cluster, owner tags
 }
 
 // validateARN refuses a taskRunRequest.taskDefinition that contradicts
