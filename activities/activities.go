@@ -33,11 +33,9 @@ type Options struct {
 	// included, go to the activity logger (activity.GetLogger), which the
 	// worker wires to the same slog through log.NewStructuredLogger.
 	Logger *slog.Logger
-	// RunTaskAttempts and RegisterAttempts bound the in-activity retries of
-	// RunTask and RegisterTaskDefinition (default 3); the delays are the
-	// first backoff (default 1s), doubled with jitter.
-	RunTaskAttempts  int
-	RunTaskDelay     time.Duration
+	// RegisterAttempts bounds the in-activity retries of
+	// RegisterTaskDefinition on concurrent-revision conflicts (default 3);
+	// RegisterDelay is the first backoff (default 1s), doubled with jitter.
 	RegisterAttempts int
 	RegisterDelay    time.Duration
 
@@ -55,20 +53,19 @@ type Options struct {
 	// LogPageSize bounds the events of one GetLogEvents page; zero leaves
 	// CloudWatch's default.
 	LogPageSize int32
+	// PersistentErrorLimit is how long a wait's DescribeTasks may keep
+	// failing with an error that retrying cannot fix (access denied,
+	// invalid credentials) before the wait stops the task and fails with
+	// the AWS error's code (default 10 minutes).
+	PersistentErrorLimit time.Duration
 }
 
 func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if o.RunTaskAttempts <= 0 {
-		o.RunTaskAttempts = 3
-	}
 	if o.RegisterAttempts <= 0 {
 		o.RegisterAttempts = 3
-	}
-	if o.RunTaskDelay <= 0 {
-		o.RunTaskDelay = time.Second
 	}
 	if o.RegisterDelay <= 0 {
 		o.RegisterDelay = time.Second
@@ -81,6 +78,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LogEventsBurst <= 0 {
 		o.LogEventsBurst = 10
+	}
+	if o.PersistentErrorLimit <= 0 {
+		o.PersistentErrorLimit = defaultPersistentErrorLimit
 	}
 	return o
 }
@@ -95,6 +95,7 @@ type Activities struct {
 	register singleflight.Group
 	watcher  *Watcher
 	logLimit *rate.Limiter
+	reap     reaperState
 }
 
 // New returns Activities ready to register on a worker. It starts the task

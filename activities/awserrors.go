@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 	"go.temporal.io/sdk/temporal"
@@ -20,8 +19,9 @@ import (
 // message is the sole discriminator (ECS has no modeled type and no error
 // code of their own for "too many concurrent revisions", "no container
 // instances", an inactive task definition, a capacity provider or network
-// problem, or an execution role without logs permissions). Those messages
-// are inspected here, and only here, by apiMessageHas.
+// problem, an execution role without logs permissions, or an IAM denial
+// reported as a ClientException). Those messages are inspected here, and
+// only here, by apiMessageHas.
 
 // wrapAWS adds context to an AWS error while keeping its error code as the
 // type Temporal reports, so that workflows and callers can still match on
@@ -90,10 +90,36 @@ func isClusterNotFound(err error) bool {
 	return errors.As(err, &e)
 }
 
-// isThrottle uses the SDK's own list of throttling error codes
-// (ThrottlingException, TooManyRequestsException, ...).
-func isThrottle(err error) bool {
-	return retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
+// persistentCodes are the error codes of calls refused for a reason that no
+// retry fixes, only a change of IAM policy or credentials: a denied action
+// (AccessDenied, AccessDeniedException, UnauthorizedOperation) and unknown,
+// invalid or expired credentials (InvalidClientTokenId,
+// UnrecognizedClientException, ExpiredToken, ExpiredTokenException). A
+// credential provider's failure (an AssumeRole denied) carries the STS
+// error, so it is classified by the same codes.
+var persistentCodes = map[string]bool{
+	"AccessDenied":                true,
+	"AccessDeniedException":       true,
+	"UnauthorizedOperation":       true,
+	"InvalidClientTokenId":        true,
+	"UnrecognizedClientException": true,
+	"ExpiredToken":                true,
+	"ExpiredTokenException":       true,
+}
+
+// persistentCode returns the error code of err when it is one of
+// persistentCodes, or a ClientException about IAM permissions (ECS reports
+// some denials so, with IAM's "is not authorized to perform" as the only
+// discriminator); "" otherwise. ClusterNotFoundException is not one: the
+// waits fail on it at once (see taskPolls.observe).
+func persistentCode(err error) string {
+	if code := apiCode(err); persistentCodes[code] {
+		return code
+	}
+	if apiMessageHas[*types.ClientException](err, "is not authorized to perform") {
+		return apiCode(err)
+	}
+	return ""
 }
 
 // isConcurrentRevision is ECS's refusal to register a revision while others

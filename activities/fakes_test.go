@@ -201,6 +201,10 @@ func (f *fakeECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ec
 	}
 	token := aws.ToString(in.ClientToken)
 	if arn, ok := f.tokens[token]; ok && token != "" {
+		if t := f.tasks[arn]; aws.ToString(t.TaskDefinitionArn) != aws.ToString(in.TaskDefinition) {
+			return nil, sdkError("ECS", "RunTask", &types.ConflictException{
+				Message: aws.String("the client token was used with other parameters"), ResourceIds: []string{arn}})
+		}
 		return &ecs.RunTaskOutput{Tasks: []types.Task{*f.tasks[arn]}}, nil
 	}
 	f.taskN++
@@ -208,7 +212,7 @@ func (f *fakeECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ec
 	t := &types.Task{
 		TaskArn: aws.String(arn), ClusterArn: aws.String(testCluster), TaskDefinitionArn: in.TaskDefinition,
 		LastStatus: aws.String("PROVISIONING"), DesiredStatus: aws.String("RUNNING"),
-		Containers: []types.Container{{Name: aws.String("main")}}, StartedBy: in.StartedBy,
+		Containers: []types.Container{{Name: aws.String("main")}}, StartedBy: in.StartedBy, Tags: in.Tags,
 	}
 	f.tasks[arn] = t
 	f.tokens[token] = arn
@@ -240,6 +244,9 @@ func (f *fakeECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _
 		}
 		c := *t
 		c.Containers = slices.Clone(t.Containers)
+		if !slices.Contains(in.Include, types.TaskFieldTags) {
+			c.Tags = nil
+		}
 		out.Tasks = append(out.Tasks, c)
 	}
 	return out, nil
@@ -490,7 +497,6 @@ func newTestActivities(t testing.TB, w *fakeWorld, mutate ...func(*Options)) *Ac
 		AWS:             aws.Config{Region: testRegion},
 		NewClients:      w.newClients,
 		MinPollInterval: 2 * time.Millisecond,
-		RunTaskDelay:    time.Millisecond,
 		RegisterDelay:   time.Millisecond,
 		Logger:          slog.New(slog.DiscardHandler),
 	}

@@ -9,11 +9,13 @@ import (
 )
 
 // finishProgress is WaitForTaskFinish's heartbeat: a retried attempt of the
-// same task resumes its log stream where the previous one stopped.
+// same task resumes its log stream where the previous one stopped, and
+// keeps its run of persistent failures.
 type finishProgress struct {
-	TaskArn    string     `json:"taskArn"`
-	LastStatus string     `json:"lastStatus,omitempty"`
-	LogCursor  *LogCursor `json:"logCursor,omitempty"`
+	TaskArn    string            `json:"taskArn"`
+	LastStatus string            `json:"lastStatus,omitempty"`
+	LogCursor  *LogCursor        `json:"logCursor,omitempty"`
+	Failing    persistentFailure `json:"failing,omitzero"`
 }
 
 // WaitForTaskFinish polls until the task is STOPPED, heartbeating its
@@ -36,7 +38,7 @@ func (a *Activities) WaitForTaskFinish(ctx context.Context, in WaitInput) (*Task
 		heartbeat(ctx, prog)
 	}
 
-	polls := a.pollTask(ref, in.PollIntervalSeconds, prog.LastStatus)
+	polls := a.pollTask(ref, in.PollIntervalSeconds, prog.LastStatus, &prog.Failing)
 	defer polls.close()
 	for {
 		task, err := polls.next(ctx, nil)

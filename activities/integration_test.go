@@ -51,7 +51,6 @@ func startLocal(t *testing.T, opts ecslocal.Options, mutate ...func(*Options)) *
 	o := Options{
 		AWS:             cfg,
 		MinPollInterval: 10 * time.Millisecond,
-		RunTaskDelay:    time.Millisecond,
 		RegisterDelay:   time.Millisecond,
 		Logger:          slog.New(slog.DiscardHandler),
 	}
@@ -293,12 +292,63 @@ func TestLocalRunTaskIsIdempotentUnderLostResponses(t *testing.T) {
 	assert.Equal(t, []string{ref.TaskArn}, l.tasks("default"), "one task, whatever the attempts")
 }
 
-func TestLocalRunTaskRetriesCapacityFailures(t *testing.T) {
+// A placement failure started no task: the next RunTask, under a new
+// token, starts it (the workflow retries so).
+func TestLocalRunTaskCapacityFailureThenANewToken(t *testing.T) {
 	l := startLocal(t, ecslocal.Options{})
-	l.srv.Faults().RunTaskFailures(2, "RESOURCE:MEMORY")
-	ref, _ := l.start(shellJob("true", ""), "wf-capacity/1")
+	l.srv.Faults().RunTaskFailures(1, "RESOURCE:MEMORY")
+	env := l.env()
+	var p job.Prepared
+	require.NoError(t, env.run(&p, l.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(shellJob("true", ""))}))
+	var reg RegisterResult
+	require.NoError(t, env.run(&reg, l.a.GetOrRegisterTaskDefinition, &p))
+	in := RunTaskInput{Job: &p, TaskDefinitionArn: reg.TaskDefinitionArn, ClientToken: "wf-capacity/1"}
+	err := l.env().run(nil, l.a.RunTask, in)
+	appErr := requireAppError(t, err, ErrRunTaskFailed, true)
+	var f RunFailure
+	require.NoError(t, appErr.Details(&f))
+	assert.True(t, f.Retryable)
+	assert.Empty(t, l.tasks("default"))
+
+	in.ClientToken = "wf-capacity/2"
+	var ref TaskRef
+	require.NoError(t, l.env().run(&ref, l.a.RunTask, in))
 	assert.Equal(t, []string{ref.TaskArn}, l.tasks("default"))
-	assert.Equal(t, int64(3), l.srv.Stats()["ecs:RunTask"])
+	assert.Equal(t, int64(2), l.srv.Stats()["ecs:RunTask"])
+}
+
+// Over the wire: the owner's tags reach the task, and the same token with
+// other parameters (a reset run's) gets the task back from the
+// ConflictException rather than a second one.
+func TestLocalRunTaskOwnerTagsAndTokenConflict(t *testing.T) {
+	l := startLocal(t, ecslocal.Options{})
+	env := l.env()
+	owner := job.Owner{Namespace: "default", WorkflowID: "etl daily #1 ✓", RunID: "r2", OriginalRunID: "r1"}
+	var p job.Prepared
+	require.NoError(t, env.run(&p, l.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(shellJob("sleep 30", ""))}))
+	var reg RegisterResult
+	require.NoError(t, env.run(&reg, l.a.GetOrRegisterTaskDefinition, &p))
+	in := RunTaskInput{Job: &p, TaskDefinitionArn: reg.TaskDefinitionArn, ClientToken: "tok-owner", Owner: &owner}
+	var ref TaskRef
+	require.NoError(t, l.env().run(&ref, l.a.RunTask, in))
+	t.Cleanup(func() { _ = l.a.StopTask(context.Background(), StopInput{Identifier: ref.Identifier, Owner: &owner}) })
+
+	out, err := l.ecs.DescribeTasks(t.Context(), &ecs.DescribeTasksInput{Tasks: []string{ref.TaskArn}, Include: []types.TaskField{types.TaskFieldTags}})
+	require.NoError(t, err)
+	require.Len(t, out.Tasks, 1)
+	assert.Equal(t, owner.StartedBy(), aws.ToString(out.Tasks[0].StartedBy))
+	got, ok := ownerOf(out.Tasks[0])
+	require.True(t, ok, "the tags name the owner")
+	assert.Equal(t, owner, got)
+
+	var p2 job.Prepared
+	require.NoError(t, env.run(&p2, l.a.PrepareTaskDefinition, PrepareInput{Job: json.RawMessage(shellJob("sleep 31", ""))}))
+	require.NoError(t, env.run(&reg, l.a.GetOrRegisterTaskDefinition, &p2))
+	again := RunTaskInput{Job: &p2, TaskDefinitionArn: reg.TaskDefinitionArn, ClientToken: "tok-owner", Owner: &owner}
+	var ref2 TaskRef
+	require.NoError(t, l.env().run(&ref2, l.a.RunTask, again))
+	assert.Equal(t, ref.TaskArn, ref2.TaskArn)
+	assert.Len(t, l.tasks("default"), 1)
 }
 
 func TestLocalRunTaskClusterNotFound(t *testing.T) {

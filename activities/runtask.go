@@ -2,39 +2,33 @@ package activities
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ecs/temporal-ecs/activities/job"
 )
 
-// maxClientToken is the longest client token RunTask accepts.
-const maxClientToken = 64
-
-// runProgress is RunTask's heartbeat: the index of the client token in
-// flight. A retried attempt resumes with that token, so a task started by
-// a call whose response was lost is returned instead of started again.
-type runProgress struct {
-	TokenIndex int `json:"tokenIndex"`
-}
-
-// RunTask starts the job's task, idempotently under in.ClientToken. It
-// infers the network when the job needs it, builds the request (the job's
-// customizations applied last), and retries failures that retrying can fix
-// (capacity, agent, throttling) with backoff. Errors that retrying cannot
-// fix become non-retryable errors with a hint, keeping the AWS error as
-// their cause; any other AWS error is returned with its error code as its
-// type.
+// RunTask starts the job's task, idempotently under in.ClientToken: one
+// RunTask call (the SDK's retryer retries throttling and transport errors
+// with the same token), so that a retried attempt, and the workflow's own
+// retries under new tokens, can never start a second task. It infers the
+// network when the job needs it and builds the request (the job's
+// customizations applied last, then the owner's startedBy and tags).
+//
+// A ConflictException (the token already started a task with other
+// parameters, as after a workflow reset) returns that task. With in.Adopt,
+// a running task of the owner's chain is looked for first and returned.
+// ECS's failures (no task started) are a non-retryable RunTaskFailed whose
+// details (RunFailure) say whether a new token may succeed. Errors that
+// retrying cannot fix become non-retryable errors with a hint, keeping the
+// AWS error as their cause; any other AWS error is returned with its error
+// code as its type.
 func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, error) {
 	p := in.Job
 	if p == nil {
@@ -64,6 +58,9 @@ func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, er
 		return nil, err
 	}
 	req, err := job.BuildRunRequest(p, defArn, network, in.ClientToken, in.StartedBy)
+	if err == nil && in.Owner != nil {
+		err = job.AddOwner(req, *in.Owner)
+	}
 	if err != nil {
 		return nil, invalidJob(err)
 	}
@@ -73,7 +70,7 @@ func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, er
 		return nil, invalidJob(err)
 	}
 
-	task, err := a.runWithRetries(ctx, clients.ECS, input)
+	task, err := a.startOrAdopt(ctx, clients.ECS, input, in)
 	if err != nil {
 		return nil, a.runTaskError(err, p, input)
 	}
@@ -86,6 +83,7 @@ func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, er
 		TaskDefinitionArn: aws.ToString(task.TaskDefinitionArn),
 		ContainerName:     p.ContainerName,
 		LastStatus:        aws.ToString(task.LastStatus),
+		Owner:             in.Owner,
 	}
 	if ref.TaskDefinitionArn == "" {
 		ref.TaskDefinitionArn = defArn
@@ -101,6 +99,7 @@ func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, er
 		ref.LogStream = p.LogStreamPrefix + "/" + p.ContainerName + "/" + taskID(ref.TaskArn)
 	}
 	a.logger(ctx).Info("Started ECS task", "taskArn", ref.TaskArn, "cluster", cluster)
+	a.recordLaunch(ref)
 	return ref, nil
 }
 
@@ -125,46 +124,53 @@ func resolve(ctx context.Context, api ECSAPI, p *job.Prepared, arn string) (*job
 	return r, nil
 }
 
-// runWithRetries calls RunTask until a task starts, retrying throttling and
-// failures that retrying can fix. A response with failures and no task
-// started none, so the next call may use the next client token; the token
-// in flight is heartbeated first.
-func (a *Activities) runWithRetries(ctx context.Context, api ECSAPI, input *ecs.RunTaskInput) (*types.Task, error) {
-	base := aws.ToString(input.ClientToken)
-	var prog runProgress
-	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
-		_ = activity.GetHeartbeatDetails(ctx, &prog)
+// startOrAdopt returns the task of the request: with in.Adopt, a running
+// task of the owner's chain when there is one; else the task one RunTask
+// call starts, or the one a ConflictException names (its token started it
+// already, with other parameters).
+func (a *Activities) startOrAdopt(ctx context.Context, api ECSAPI, input *ecs.RunTaskInput, in RunTaskInput) (*types.Task, error) {
+	cluster := aws.ToString(input.Cluster)
+	if in.Adopt && in.Owner != nil {
+		owned, err := ownedTasks(ctx, api, cluster, *in.Owner)
+		if err != nil {
+			return nil, fmt.Errorf("look for a running task of %s: %w", in.Owner, err)
+		}
+		if len(owned) > 0 {
+			a.logger(ctx).Info("Adopted the running ECS task of the workflow's chain", "taskArn", aws.ToString(owned[0].TaskArn))
+			return &owned[0], nil
+		}
 	}
-	log := a.logger(ctx)
-	var task *types.Task
-	b := backoff{attempts: a.opts.RunTaskAttempts, delay: a.opts.RunTaskDelay}
-	err := b.do(ctx, retryableRun, func(n int) error {
-		call := *input
-		if base != "" {
-			call.ClientToken = aws.String(clientToken(base, prog.TokenIndex))
-		}
-		heartbeat(ctx, prog)
-		out, err := api.RunTask(ctx, &call)
-		switch {
-		case err != nil:
-		case len(out.Tasks) > 0:
-			task = &out.Tasks[0]
-			return nil
-		case len(out.Failures) > 0:
-			// ECS answered this token with failures, and would answer it
-			// so again: a retried attempt must go on with the next one.
-			prog.TokenIndex++
-			heartbeat(ctx, prog)
-			err = &runFailure{failure: out.Failures[0]}
-		default:
-			err = errNoTask
-		}
-		if retryableRun(err) && n < b.attempts {
-			log.Warn("ECS could not start the task yet: retrying", "attempt", n, "error", err)
-		}
-		return err
-	})
-	return task, err
+	out, err := api.RunTask(ctx, input)
+	var conflict *types.ConflictException
+	switch {
+	case errors.As(err, &conflict) && len(conflict.ResourceIds) > 0:
+		return a.adoptConflict(ctx, api, cluster, conflict.ResourceIds[0], in.Owner)
+	case err != nil:
+		return nil, err
+	case len(out.Tasks) > 0:
+		return &out.Tasks[0], nil
+	case len(out.Failures) > 0:
+		return nil, &runFailure{failure: out.Failures[0]}
+	}
+	return nil, errNoTask
+}
+
+// adoptConflict returns the task a ConflictException names, once its tags
+// show that it is the owner's (any task, for a workflow without owner).
+func (a *Activities) adoptConflict(ctx context.Context, api ECSAPI, cluster, taskArn string, owner *job.Owner) (*types.Task, error) {
+	tasks, err := describeWithTags(ctx, api, cluster, []string{taskArn})
+	if err != nil {
+		return nil, fmt.Errorf("describe task %s of the client token's conflict: %w", taskArn, err)
+	}
+	if len(tasks) == 0 {
+		return nil, fmt.Errorf("ECS names task %s for the client token, but does not describe it", taskArn)
+	}
+	if owner != nil && !ownedBy(tasks[0], *owner) {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("the client token's task %s is not tagged as %s's", taskArn, owner), ErrTaskNotOwned, nil)
+	}
+	a.logger(ctx).Info("RunTask's client token had started a task already: using it", "taskArn", taskArn)
+	return &tasks[0], nil
 }
 
 var errNoTask = errors.New("ECS RunTask returned neither a task nor a failure")
@@ -182,34 +188,6 @@ func (f *runFailure) Error() string {
 	return msg
 }
 
-// retryableRun reports whether a RunTask outcome may succeed when retried.
-func retryableRun(err error) bool {
-	var f *runFailure
-	if errors.As(err, &f) {
-		return retryableFailure(f.failure)
-	}
-	return isThrottle(err)
-}
-
-// clientToken is the token of the index-th call: the workflow's token, then
-// derived ones; a token RunTask would refuse (too long, or with characters
-// outside 33-126) is replaced by its SHA-256.
-func clientToken(base string, index int) string {
-	t := base
-	if index > 0 {
-		t += "-" + strconv.Itoa(index+1)
-	}
-	valid := len(t) <= maxClientToken
-	for i := 0; valid && i < len(t); i++ {
-		valid = t[i] >= 33 && t[i] <= 126
-	}
-	if valid {
-		return t
-	}
-	sum := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(sum[:])
-}
-
 // runTaskError turns what RunTask failed with into the error the activity
 // returns: a hint for what the job or the account must fix, else err with
 // its context (wrapAWS).
@@ -222,10 +200,11 @@ func (a *Activities) runTaskError(err error, p *job.Prepared, input *ecs.RunTask
 	var failure *runFailure
 	switch {
 	case errors.As(err, &failure):
-		if retryableFailure(failure.failure) {
-			return temporal.NewApplicationError(err.Error(), ErrRunTaskFailed)
-		}
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrRunTaskFailed, nil)
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrRunTaskFailed, nil, RunFailure{
+			Reason:    aws.ToString(failure.failure.Reason),
+			Detail:    aws.ToString(failure.failure.Detail),
+			Retryable: retryableFailure(failure.failure),
+		})
 	case isClusterNotFound(err):
 		return hint(ErrClusterNotFound, fmt.Sprintf(
 			"cannot run the ECS task: cluster %q does not exist in region %s; check the cluster name and the job's region",

@@ -1,10 +1,10 @@
 package activities
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/temporal-ecs/temporal-ecs/activities/job"
 )
 
 // runJob prepares and registers raw in the fake and returns the RunTask
@@ -108,53 +110,57 @@ func TestRunTaskRetriedAfterALostResponseGetsTheSameTask(t *testing.T) {
 	assert.Equal(t, 1, tasks, "the retried attempt got the task of the lost response")
 }
 
-func TestRunTaskRetriesCapacityFailures(t *testing.T) {
+// A failure response started no task: RunTask makes one call and leaves
+// the retry, under a new client token, to the workflow, telling it whether
+// one may pass.
+func TestRunTaskCapacityFailureIsRetryableUnderANewToken(t *testing.T) {
 	for _, reason := range []string{"RESOURCE:MEMORY", "AGENT", "Capacity is unavailable at this time. Please try again later or in a different availability zone"} {
 		t.Run(reason, func(t *testing.T) {
 			w := newFakeWorld()
 			w.ecs.runFailures = []types.Failure{{Reason: aws.String(reason)}}
 			a := newTestActivities(t, w)
-			var ref TaskRef
-			require.NoError(t, newTestEnv(t, a).run(&ref, a.RunTask, runJob(t, w, `{"image":"busybox"}`)))
+			in := runJob(t, w, `{"image":"busybox"}`)
+			err := newTestEnv(t, a).run(nil, a.RunTask, in)
+			appErr := requireAppError(t, err, ErrRunTaskFailed, true)
+			var f RunFailure
+			require.NoError(t, appErr.Details(&f))
+			assert.Equal(t, RunFailure{Reason: reason, Retryable: true}, f)
 			runs, tasks, _ := w.ecs.snapshot()
-			assert.Equal(t, 2, runs)
+			assert.Equal(t, 1, runs, "one RunTask call per attempt")
+			assert.Zero(t, tasks)
+
+			in.ClientToken += "-next"
+			require.NoError(t, newTestEnv(t, a).run(nil, a.RunTask, in))
+			_, tasks, _ = w.ecs.snapshot()
 			assert.Equal(t, 1, tasks)
-			w.ecs.mu.Lock()
-			defer w.ecs.mu.Unlock()
-			assert.NotEqual(t, aws.ToString(w.ecs.runInputs[0].ClientToken), aws.ToString(w.ecs.runInputs[1].ClientToken),
-				"no task was started under the first token: the retry uses the next")
 		})
 	}
 }
 
-func TestRunTaskRetriesThrottling(t *testing.T) {
+// Throttling is the SDK retryer's, then Temporal's, under the same token.
+func TestRunTaskThrottlingIsRetryableUnderTheSameToken(t *testing.T) {
 	w := newFakeWorld()
 	w.ecs.runErrs = []error{&smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}}
 	a := newTestActivities(t, w)
-	require.NoError(t, newTestEnv(t, a).run(nil, a.RunTask, runJob(t, w, `{"image":"busybox"}`)))
+	in := runJob(t, w, `{"image":"busybox"}`)
+	err := newTestEnv(t, a).run(nil, a.RunTask, in)
+	requireAppError(t, err, "ThrottlingException", false)
+	require.NoError(t, newTestEnv(t, a).run(nil, a.RunTask, in))
 	runs, tasks, _ := w.ecs.snapshot()
 	assert.Equal(t, 2, runs)
 	assert.Equal(t, 1, tasks)
 }
 
-func TestRunTaskFailsWithTheFirstFailureReason(t *testing.T) {
+func TestRunTaskFailsWithTheFailureReason(t *testing.T) {
 	w := newFakeWorld()
-	w.ecs.runFailures = []types.Failure{{Reason: aws.String("RESOURCE:CPU")}, {Reason: aws.String("RESOURCE:CPU")}, {Reason: aws.String("RESOURCE:CPU")}}
+	w.ecs.runFailures = []types.Failure{{Reason: aws.String("MISSING"), Arn: aws.String("arn:x")}}
 	a := newTestActivities(t, w)
 	err := newTestEnv(t, a).run(nil, a.RunTask, runJob(t, w, `{"image":"busybox"}`))
-	appErr := requireAppError(t, err, ErrRunTaskFailed, false)
-	assert.Contains(t, appErr.Error(), "RESOURCE:CPU")
-	runs, _, _ := w.ecs.snapshot()
-	assert.Equal(t, 3, runs, "the configured attempts, default 3")
-
-	w2 := newFakeWorld()
-	w2.ecs.runFailures = []types.Failure{{Reason: aws.String("MISSING"), Arn: aws.String("arn:x")}}
-	a2 := newTestActivities(t, w2)
-	err = newTestEnv(t, a2).run(nil, a2.RunTask, runJob(t, w2, `{"image":"busybox"}`))
-	appErr = requireAppError(t, err, ErrRunTaskFailed, true)
+	appErr := requireAppError(t, err, ErrRunTaskFailed, true)
 	assert.Contains(t, appErr.Error(), "MISSING")
-	runs, _, _ = w2.ecs.snapshot()
-	assert.Equal(t, 1, runs, "a failure retrying cannot fix is not retried")
+	var f RunFailure
+	require.NoError(t, appErr.Details(&f))
+	assert.False(t, f.Retryable, "a failure retrying cannot fix")
 }
 
 func TestRunTaskErrorHints(t *testing.T) {
@@ -314,44 +320,91 @@ func TestRunTaskBridgeNetworkNeedsNoEC2(t *testing.T) {
 	assert.Zero(t, w.ec2.calls)
 }
 
-func TestClientTokenStaysWithinRunTaskLimits(t *testing.T) {
-	assert.Equal(t, "wf/run", clientToken("wf/run", 0))
-	assert.Equal(t, "wf/run-2", clientToken("wf/run", 1))
-	long := clientToken(strings.Repeat("x", 80), 0)
-	assert.Len(t, long, 64)
-	assert.Equal(t, long, clientToken(strings.Repeat("x", 80), 0), "deterministic")
-	assert.Len(t, clientToken("with space", 0), 64)
+var testOwner = job.Owner{Namespace: "default", WorkflowID: "etl.daily", RunID: "run-2", OriginalRunID: "run-1"}
+
+func ownedRunJob(t *testing.T, w *fakeWorld, raw string) RunTaskInput {
+	in := runJob(t, w, raw)
+	o := testOwner
+	in.Owner, in.StartedBy = &o, ""
+	return in
 }
 
-func TestRunTaskResumesTheTokenInFlight(t *testing.T) {
+// Every task carries its owner: startedBy a digest, the full identity as
+// tags after the job's own.
+func TestRunTaskTagsTheTaskWithItsOwner(t *testing.T) {
 	w := newFakeWorld()
 	a := newTestActivities(t, w)
-	in := runJob(t, w, `{"image":"busybox"}`)
-	env := newTestEnv(t, a)
-	env.SetHeartbeatDetails(runProgress{TokenIndex: 2})
-	require.NoError(t, env.run(nil, a.RunTask, in))
-	assert.Equal(t, "wf-1/run-1-3", aws.ToString(lastRunInput(w.ecs).ClientToken))
+	var ref TaskRef
+	require.NoError(t, newTestEnv(t, a).run(&ref, a.RunTask, ownedRunJob(t, w, `{"image":"busybox","labels":{"team":"data"}}`)))
+	req := lastRunInput(w.ecs)
+	assert.Equal(t, testOwner.StartedBy(), aws.ToString(req.StartedBy))
+	tags := map[string]string{}
+	for _, tg := range req.Tags {
+		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+	}
+	assert.Equal(t, "data", tags["team"])
+	got, ok := job.OwnerFromTags(tags)
+	require.True(t, ok)
+	assert.Equal(t, testOwner, got)
+	assert.Equal(t, &testOwner, ref.Owner, "the waits and stops get the owner to check")
 }
 
-func TestRunTaskHeartbeatsTheNextTokenAsSoonAsOneIsAnsweredWithFailures(t *testing.T) {
+// A reset run's token is the run it replaced: ECS answers a request with
+// other parameters with ConflictException, whose task is the one to watch.
+func TestRunTaskConflictReturnsTheTokensTask(t *testing.T) {
 	w := newFakeWorld()
-	w.ecs.runFailures = []types.Failure{{Reason: aws.String("RESOURCE:MEMORY")}}
-	a := newTestActivities(t, w, func(o *Options) { o.RunTaskAttempts = 1 })
-	in := runJob(t, w, `{"image":"busybox"}`)
-	first := newTestEnv(t, a)
-	hb := recordHeartbeats[runProgress](t, first)
+	a := newTestActivities(t, w)
+	in := ownedRunJob(t, w, `{"image":"busybox"}`)
+	var first TaskRef
+	require.NoError(t, newTestEnv(t, a).run(&first, a.RunTask, in))
+	in.TaskDefinitionArn = registerAs(t, w.ecs, prepare(t, `{"image":"busybox:2"}`))
+	var second TaskRef
+	require.NoError(t, newTestEnv(t, a).run(&second, a.RunTask, in))
+	assert.Equal(t, first.TaskArn, second.TaskArn)
+	_, tasks, _ := w.ecs.snapshot()
+	assert.Equal(t, 1, tasks)
+}
 
-	err := first.run(nil, a.RunTask, in)
-	requireAppError(t, err, ErrRunTaskFailed, false)
-	last := hb.lastDetails()
-	assert.Equal(t, runProgress{TokenIndex: 1}, last, "the answered token is never reused")
+// With Adopt, a running task of the owner's chain is returned without a
+// RunTask; one of another chain (the same workflow ID, a new run) is not.
+func TestRunTaskAdoptsTheRunningTaskOfItsChain(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	in := ownedRunJob(t, w, `{"image":"busybox"}`)
+	var first TaskRef
+	require.NoError(t, newTestEnv(t, a).run(&first, a.RunTask, in))
 
-	// The retried attempt starts with the next token.
-	second := newTestEnv(t, a)
-	second.SetHeartbeatDetails(last)
-	require.NoError(t, second.run(nil, a.RunTask, in))
-	assert.Equal(t, "wf-1/run-1-2", aws.ToString(lastRunInput(w.ecs).ClientToken))
-	w.ecs.mu.Lock()
-	defer w.ecs.mu.Unlock()
-	assert.Equal(t, 2, w.ecs.runCalls)
+	reset := in
+	reset.ClientToken, reset.Adopt = "expired-token", true
+	var adopted TaskRef
+	require.NoError(t, newTestEnv(t, a).run(&adopted, a.RunTask, reset))
+	assert.Equal(t, first.TaskArn, adopted.TaskArn)
+	runs, tasks, _ := w.ecs.snapshot()
+	assert.Equal(t, 1, runs)
+	assert.Equal(t, 1, tasks)
+
+	other := reset
+	o := testOwner
+	o.RunID, o.OriginalRunID = "run-9", "run-9"
+	other.Owner = &o
+	var fresh TaskRef
+	require.NoError(t, newTestEnv(t, a).run(&fresh, a.RunTask, other))
+	assert.NotEqual(t, first.TaskArn, fresh.TaskArn, "another chain's task is not adopted")
+}
+
+// Customizations cannot push the tags past ECS's limit with the owner's.
+func TestRunTaskRefusesTooManyTagsWithTheOwners(t *testing.T) {
+	w := newFakeWorld()
+	a := newTestActivities(t, w)
+	labels := map[string]string{}
+	for i := range 48 {
+		labels[fmt.Sprintf("l%02d", i)] = "v"
+	}
+	raw, err := json.Marshal(map[string]any{"image": "busybox", "labels": labels})
+	require.NoError(t, err)
+	err = newTestEnv(t, a).run(nil, a.RunTask, ownedRunJob(t, w, string(raw)))
+	appErr := requireAppError(t, err, ErrInvalidJobConfiguration, true)
+	assert.Contains(t, appErr.Error(), "labels")
+	runs, _, _ := w.ecs.snapshot()
+	assert.Zero(t, runs, "refused before RunTask")
 }

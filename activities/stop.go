@@ -16,7 +16,9 @@ const defaultStopReason = "Stopped by temporal-ecs"
 
 // StopTask stops the task; a task already stopped or missing is success.
 // The identifier must be "<cluster>::<taskArn>" and its cluster the job's
-// (when the job names one); both are checked before any AWS call.
+// (when the job names one); both are checked before any AWS call. With an
+// Owner, the task is described with its tags first, and one whose tags do
+// not name the owner's chain is refused (TaskNotOwned) and left running.
 func (a *Activities) StopTask(ctx context.Context, in StopInput) error {
 	cluster, taskArn, err := ParseIdentifier(in.Identifier)
 	if err != nil {
@@ -28,6 +30,21 @@ func (a *Activities) StopTask(ctx context.Context, in StopInput) error {
 			ErrClusterMismatch, nil)
 	}
 	api := a.clients.get(in.Region, in.RoleArn).ECS
+	if in.Owner != nil {
+		tasks, err := describeWithTags(ctx, api, cluster, []string{taskArn})
+		switch {
+		case isClusterNotFound(err):
+			return classified(ErrClusterNotFound, fmt.Sprintf("cannot stop task %s: cluster %q was not found", taskArn, cluster), err)
+		case err != nil:
+			return wrapAWS(err, "describe task %s before stopping it", taskArn)
+		case len(tasks) == 0 || aws.ToString(tasks[0].LastStatus) == "STOPPED":
+			a.logger(ctx).Info("ECS task already stopped or gone", "taskArn", taskArn)
+			return nil
+		case !ownedBy(tasks[0], *in.Owner):
+			return temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("refusing to stop task %s: its tags do not name %s", taskArn, in.Owner), ErrTaskNotOwned, nil)
+		}
+	}
 	err = a.stopOne(ctx, api, cluster, taskArn, stopReason(in.Reason))
 	if isClusterNotFound(err) {
 		return classified(ErrClusterNotFound, fmt.Sprintf("cannot stop task %s: cluster %q was not found", taskArn, cluster), err)

@@ -28,8 +28,16 @@ type RunTaskInput struct {
 	// ClientToken makes RunTask idempotent: the workflow derives it from its
 	// execution, so a retried attempt never starts a second task.
 	ClientToken string `json:"clientToken"`
-	// StartedBy names the workflow on the task (ECS allows 128 characters).
-	StartedBy string `json:"startedBy"`
+	// StartedBy names the workflow on the task (ECS allows 128 characters);
+	// ignored when Owner is set, whose StartedBy is used.
+	StartedBy string `json:"startedBy,omitempty"`
+	// Owner is the workflow execution the task belongs to: RunTask tags the
+	// task with it (nil from workflows recorded before owner tags).
+	Owner *job.Owner `json:"owner,omitempty"`
+	// Adopt asks RunTask to look for a running task of Owner's chain first,
+	// and to return it instead of starting another: a reset run's client
+	// token may have expired since the run it replaced started the task.
+	Adopt bool `json:"adopt,omitempty"`
 }
 
 // TaskRef locates a running task and the clients that reach it.
@@ -54,6 +62,9 @@ type TaskRef struct {
 	LogStream string `json:"logStream,omitempty"`
 	// LogRegion is the region of the log group (awslogs-region).
 	LogRegion string `json:"logRegion,omitempty"`
+	// Owner is the workflow execution the task's tags name; nil for a task
+	// started before owner tags.
+	Owner *job.Owner `json:"owner,omitempty"`
 }
 
 // cluster is the cluster to address the task in: as ECS returned it, else
@@ -118,6 +129,9 @@ type StopInput struct {
 	// Identifier is "<cluster>::<taskArn>".
 	Identifier string `json:"identifier"`
 	Reason     string `json:"reason,omitempty"`
+	// Owner, when set, must be what the task's tags name: a task of another
+	// workflow is refused (TaskNotOwned) and left running.
+	Owner *job.Owner `json:"owner,omitempty"`
 }
 
 // DeregisterInput is the input of DeregisterTaskDefinition.
@@ -147,7 +161,19 @@ const (
 	// ErrCapacityProvider: RunTask refused the capacity provider strategy
 	// or found no capacity for it.
 	ErrCapacityProvider = "CapacityProvider"
+	// ErrTaskNotOwned: StopTask refused a task whose tags name another
+	// workflow than the one asking.
+	ErrTaskNotOwned = "TaskNotOwned"
 )
+
+// RunFailure is the details of a RunTaskFailed error: ECS answered RunTask
+// with a failure and started no task. Retryable failures (capacity, agent)
+// may succeed with a new client token after a backoff.
+type RunFailure struct {
+	Reason    string `json:"reason"`
+	Detail    string `json:"detail,omitempty"`
+	Retryable bool   `json:"retryable"`
+}
 
 // StopStartedByInput is the input of StopTasksStartedBy: the cleanup the
 // workflow runs when RunTask gave up without telling which task it started
@@ -161,4 +187,7 @@ type StopStartedByInput struct {
 	// it exactly, and which are not yet stopped, are stopped.
 	StartedBy string `json:"startedBy"`
 	Reason    string `json:"reason,omitempty"`
+	// Owner, when set, limits the stop to the tasks whose tags name its
+	// chain, so that workflows never stop each other's tasks.
+	Owner *job.Owner `json:"owner,omitempty"`
 }

@@ -22,12 +22,14 @@ const (
 )
 
 // startProgress is WaitForTaskStart's heartbeat: a retried attempt keeps
-// the original deadline and, when the task ran between two polls, resumes
-// its output where the previous attempt stopped.
+// the original deadline and the run of persistent failures, and, when the
+// task ran between two polls, resumes its output where the previous
+// attempt stopped.
 type startProgress struct {
-	LastStatus   string     `json:"lastStatus,omitempty"`
-	WaitingSince time.Time  `json:"waitingSince"`
-	LogCursor    *LogCursor `json:"logCursor,omitempty"`
+	LastStatus   string            `json:"lastStatus,omitempty"`
+	WaitingSince time.Time         `json:"waitingSince"`
+	LogCursor    *LogCursor        `json:"logCursor,omitempty"`
+	Failing      persistentFailure `json:"failing,omitzero"`
 }
 
 // WaitForTaskStart polls until the task is RUNNING, heartbeating. A task
@@ -59,7 +61,7 @@ func (a *Activities) WaitForTaskStart(ctx context.Context, in WaitInput) (*WaitF
 	deadline := time.NewTimer(remaining)
 	defer deadline.Stop()
 
-	polls := a.pollTask(ref, in.PollIntervalSeconds, prog.LastStatus)
+	polls := a.pollTask(ref, in.PollIntervalSeconds, prog.LastStatus, &prog.Failing)
 	defer polls.close()
 	for {
 		task, err := polls.next(ctx, deadline.C)
@@ -166,7 +168,7 @@ func (a *Activities) failedToStart(ref TaskRef, task *types.Task) error {
 func (a *Activities) stopAfterStartTimeout(ctx context.Context, ref TaskRef, timeout time.Duration) error {
 	msg := fmt.Sprintf("ECS task %s did not start within %s", ref.TaskArn, timeout)
 	err := a.StopTask(ctx, StopInput{
-		Region: ref.Region, RoleArn: ref.RoleArn, Identifier: ref.Identifier,
+		Region: ref.Region, RoleArn: ref.RoleArn, Identifier: ref.Identifier, Owner: ref.Owner,
 		Reason: fmt.Sprintf("Task start timeout: not RUNNING after %s", timeout),
 	})
 	if err != nil {
@@ -187,7 +189,9 @@ func (a *Activities) watch(ref TaskRef, pollSeconds float64) *Subscription {
 
 // taskPolls is a watched task's snapshots as a wait reads them. It
 // tolerates a few polls in a row that miss the task or fail, and logs each
-// new status. The caller must close it.
+// new status. Polls failing with an error that retrying cannot fix are
+// tolerated for limit at most, across attempts: then the task is stopped
+// and the wait fails (failedPersistently). The caller must close it.
 type taskPolls struct {
 	a   *Activities
 	sub *Subscription
@@ -195,15 +199,20 @@ type taskPolls struct {
 	// status is the last status seen (or reported by an earlier attempt).
 	status           string
 	misses, failures int
+	// failing is the wait's heartbeated run of persistent failures.
+	failing *persistentFailure
+	limit   time.Duration
 }
 
 // errPastDeadline is taskPolls.next's error when its deadline fires first.
 var errPastDeadline = errors.New("deadline passed before the next poll")
 
 // pollTask subscribes to the task's snapshots; status is the last status
-// already reported, which is not logged again.
-func (a *Activities) pollTask(ref TaskRef, pollSeconds float64, status string) *taskPolls {
-	return &taskPolls{a: a, sub: a.watch(ref, pollSeconds), ref: ref, status: status}
+// already reported, which is not logged again, and failing the wait's
+// heartbeated run of persistent failures, which the polls update.
+func (a *Activities) pollTask(ref TaskRef, pollSeconds float64, status string, failing *persistentFailure) *taskPolls {
+	return &taskPolls{a: a, sub: a.watch(ref, pollSeconds), ref: ref, status: status,
+		failing: failing, limit: a.opts.PersistentErrorLimit}
 }
 
 func (p *taskPolls) close() { p.sub.Close() }
@@ -211,8 +220,9 @@ func (p *taskPolls) close() { p.sub.Close() }
 // next waits for the next snapshot and returns its task, nil to keep
 // waiting (a poll that missed the task or failed, within the tolerance).
 // Its error is the activity's cancellation, WorkerStopping when the
-// watcher stops, errPastDeadline when deadline (nil: none) fires first, or
-// the poll's failure once the tolerance is spent.
+// watcher stops, errPastDeadline when deadline (nil: none) fires first,
+// the poll's failure once the tolerance is spent, or the non-retryable
+// error of a wait given up on a persistent failure.
 func (p *taskPolls) next(ctx context.Context, deadline <-chan time.Time) (*types.Task, error) {
 	select {
 	case <-ctx.Done():
@@ -222,7 +232,7 @@ func (p *taskPolls) next(ctx context.Context, deadline <-chan time.Time) (*types
 	case <-deadline:
 		return nil, errPastDeadline
 	case snap := <-p.sub.C():
-		task, err := p.observe(snap)
+		task, err := p.observe(ctx, snap)
 		if task != nil {
 			if status := aws.ToString(task.LastStatus); status != p.status {
 				p.a.logger(ctx).Info("ECS task status", "status", status, "taskArn", p.ref.TaskArn)
@@ -234,14 +244,20 @@ func (p *taskPolls) next(ctx context.Context, deadline <-chan time.Time) (*types
 }
 
 // observe returns the snapshot's task, nil to keep waiting, or an error
-// once the tolerance is spent.
-func (p *taskPolls) observe(snap TaskSnapshot) (*types.Task, error) {
+// once the tolerance (or the limit of persistent failures) is spent.
+func (p *taskPolls) observe(ctx context.Context, snap TaskSnapshot) (*types.Task, error) {
 	ref := p.ref
+	if snap.Err == nil {
+		p.describedAgain(ctx)
+	}
 	switch {
 	case snap.Err != nil:
 		if isClusterNotFound(snap.Err) {
 			return nil, classified(ErrClusterNotFound,
 				fmt.Sprintf("cluster %q of task %s was not found", ref.ClusterArn, ref.TaskArn), snap.Err)
+		}
+		if err := p.failedPersistently(ctx, snap.Err); err != nil {
+			return nil, err
 		}
 		p.failures++
 		if p.failures > pollTolerance {

@@ -8,12 +8,22 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
+	"github.com/temporal-ecs/temporal-ecs/activities"
 	"github.com/temporal-ecs/temporal-ecs/internal/cliflags"
 	"github.com/temporal-ecs/temporal-ecs/internal/temporalclient"
 	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
+
+// defaultMaxWaits is how many tasks one worker watches at most by default:
+// a wait holds a goroutine and a slot, no thread, and the watcher batches
+// their DescribeTasks calls.
+const defaultMaxWaits = 20000
 
 // config is the worker's settings, from flags and environment variables.
 type config struct {
@@ -23,12 +33,17 @@ type config struct {
 	logLevel         slog.Level
 	logFormat        string
 	maxActivities    int
-	runTaskAttempts  int
-	runTaskDelay     time.Duration
+	maxWaits         int
 	registerAttempts int
 	registerDelay    time.Duration
 	stopTimeout      time.Duration
 	localECS         localECSFlag
+
+	// reapInterval is the longest time between two sweeps of the orphan
+	// reaper (0: no reaper); reapClusters are swept besides the clusters
+	// the worker launched tasks in and the job defaults' cluster.
+	reapInterval time.Duration
+	reapClusters clusterList
 }
 
 const usageHeader = `Usage: worker [flags]
@@ -62,11 +77,9 @@ func parseConfig(args []string, lookup func(string) (string, bool), out io.Write
 	fs.StringVar(&c.logFormat, "log-format", "text",
 		env.Bind("log-format", "TEMPORAL_ECS_LOG_FORMAT", "log `format`: json or text"))
 	fs.IntVar(&c.maxActivities, "max-concurrent-activities", 0,
-		env.Bind("max-concurrent-activities", "TEMPORAL_ECS_MAX_CONCURRENT_ACTIVITIES", "activities run at once; 0 means the SDK's default"))
-	fs.IntVar(&c.runTaskAttempts, "run-task-attempts", 3,
-		env.Bind("run-task-attempts", "TEMPORAL_ECS_RUN_TASK_ATTEMPTS", "RunTask attempts on capacity, agent and throttling failures"))
-	fs.DurationVar(&c.runTaskDelay, "run-task-delay", time.Second,
-		env.Bind("run-task-delay", "TEMPORAL_ECS_RUN_TASK_DELAY", "first backoff between RunTask attempts, doubled with jitter"))
+		env.Bind("max-concurrent-activities", "TEMPORAL_ECS_MAX_CONCURRENT_ACTIVITIES", "control activities (prepare, register, RunTask, StopTask, deregister) run at once; 0 means the SDK's default"))
+	fs.IntVar(&c.maxWaits, "max-concurrent-waits", defaultMaxWaits,
+		env.Bind("max-concurrent-waits", "TEMPORAL_ECS_MAX_CONCURRENT_WAITS", "wait activities (one per running task) run at once, on the wait task queue"))
 	fs.IntVar(&c.registerAttempts, "register-attempts", 3,
 		env.Bind("register-attempts", "TEMPORAL_ECS_REGISTER_ATTEMPTS", "RegisterTaskDefinition attempts on concurrent-revision conflicts"))
 	fs.DurationVar(&c.registerDelay, "register-delay", time.Second,
@@ -75,6 +88,10 @@ func parseConfig(args []string, lookup func(string) (string, bool), out io.Write
 		env.Bind("stop-timeout", "TEMPORAL_ECS_STOP_TIMEOUT", "on SIGINT/SIGTERM, how long running activities get to finish"))
 	fs.Var(&c.localECS, "local-ecs",
 		env.Bind("local-ecs", "TEMPORAL_ECS_LOCAL_ECS", "run a local ECS, EC2 and CloudWatch Logs endpoint in-process (task containers run as host processes) and send the AWS calls to it; --local-ecs=ADDR listens on ADDR instead of "+defaultLocalECSAddr))
+	fs.DurationVar(&c.reapInterval, "reap-interval", activities.DefaultReapInterval,
+		env.Bind("reap-interval", "TEMPORAL_ECS_REAP_INTERVAL", "longest time between two sweeps of the orphan reaper, which stops the tasks of workflows that ended without stopping them (timeouts, terminate); 0 turns it off"))
+	fs.Var(&c.reapClusters, "reap-cluster",
+		env.Bind("reap-cluster", "TEMPORAL_ECS_REAP_CLUSTERS", "`cluster` the reaper sweeps besides those the worker launched tasks in and the job defaults' one: a name (in the worker's region) or a cluster ARN; repeatable, comma-separated"))
 
 	if err := env.Parse(fs, args, lookup); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -99,13 +116,15 @@ func (c *config) validate() error {
 		return fmt.Errorf("--log-format: want json or text, got %q", c.logFormat)
 	case c.taskQueue == "":
 		return errors.New("--task-queue: must not be empty")
+	case c.reapInterval < 0:
+		return errors.New("--reap-interval: must not be negative (0 turns the reaper off)")
 	case c.maxActivities < 0:
 		return errors.New("--max-concurrent-activities: must not be negative")
-	case c.runTaskAttempts < 1:
-		return errors.New("--run-task-attempts: must be at least 1")
+	case c.maxWaits < 1:
+		return errors.New("--max-concurrent-waits: must be at least 1")
 	case c.registerAttempts < 1:
 		return errors.New("--register-attempts: must be at least 1")
-	case c.runTaskDelay < 0, c.registerDelay < 0, c.stopTimeout < 0:
+	case c.registerDelay < 0, c.stopTimeout < 0:
 		return errors.New("delays and timeouts must not be negative")
 	}
 	return nil
@@ -124,4 +143,41 @@ func (c *config) jobDefaults() (json.RawMessage, error) {
 		return nil, fmt.Errorf("--job-defaults: %s is not valid JSON", c.jobDefaultsFile)
 	}
 	return b, nil
+}
+
+// reaperOptions configures the orphan reaper of a worker whose Temporal
+// client is tc: the reaper describes workflows of the client's namespace.
+func (c *config) reaperOptions(tc activities.WorkflowDescriber) (activities.ReaperOptions, error) {
+	opts, err := c.temporal.ClientOptions()
+	if err != nil {
+		return activities.ReaperOptions{}, fmt.Errorf("reaper: %w", err)
+	}
+	return activities.ReaperOptions{Temporal: tc, Namespace: opts.Namespace, Interval: c.reapInterval, Clusters: c.reapClusters}, nil
+}
+
+// clusterList is a repeatable flag of ECS cluster names and ARNs, each
+// value a comma-separated list.
+type clusterList []string
+
+// validClusterName is what ECS accepts as a cluster name.
+var validClusterName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+func (l *clusterList) String() string { return strings.Join(*l, ",") }
+
+func (l *clusterList) Set(v string) error {
+	for c := range strings.SplitSeq(v, ",") {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		if !strings.HasPrefix(c, "arn:") {
+			if !validClusterName.MatchString(c) {
+				return fmt.Errorf("%q is no cluster name (letters, digits, - and _) or cluster ARN", c)
+			}
+		} else if a, err := arn.Parse(c); err != nil || a.Service != "ecs" || a.Region == "" || !strings.HasPrefix(a.Resource, "cluster/") {
+			return fmt.Errorf("%q is no cluster ARN: want arn:aws:ecs:REGION:ACCOUNT:cluster/NAME", c)
+		}
+		*l = append(*l, c)
+	}
+	return nil
 }

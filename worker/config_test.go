@@ -32,8 +32,6 @@ func TestParseConfigDefaults(t *testing.T) {
 	assert.Equal(t, "ecs-tasks", c.taskQueue)
 	assert.Equal(t, slog.LevelInfo, c.logLevel)
 	assert.Equal(t, "text", c.logFormat)
-	assert.Equal(t, 3, c.runTaskAttempts)
-	assert.Equal(t, time.Second, c.runTaskDelay)
 	assert.Equal(t, 3, c.registerAttempts)
 	assert.False(t, c.localECS.enabled())
 }
@@ -44,8 +42,6 @@ func TestParseConfigEnvironmentAndFlags(t *testing.T) {
 		"TEMPORAL_ECS_LOG_LEVEL":                 "debug",
 		"TEMPORAL_ECS_LOG_FORMAT":                "json",
 		"TEMPORAL_ECS_MAX_CONCURRENT_ACTIVITIES": "7",
-		"TEMPORAL_ECS_RUN_TASK_ATTEMPTS":         "5",
-		"TEMPORAL_ECS_RUN_TASK_DELAY":            "2s",
 		"TEMPORAL_ECS_REGISTER_ATTEMPTS":         "4",
 		"TEMPORAL_ECS_REGISTER_DELAY":            "3s",
 		"TEMPORAL_ECS_LOCAL_ECS":                 "true",
@@ -56,8 +52,6 @@ func TestParseConfigEnvironmentAndFlags(t *testing.T) {
 	assert.Equal(t, slog.LevelDebug, c.logLevel)
 	assert.Equal(t, "json", c.logFormat)
 	assert.Equal(t, 7, c.maxActivities)
-	assert.Equal(t, 5, c.runTaskAttempts)
-	assert.Equal(t, 2*time.Second, c.runTaskDelay)
 	assert.Equal(t, 4, c.registerAttempts)
 	assert.Equal(t, 3*time.Second, c.registerDelay)
 	assert.Equal(t, defaultLocalECSAddr, c.localECS.addr)
@@ -98,7 +92,6 @@ func TestParseConfigErrorsAreUsageErrors(t *testing.T) {
 		{[]string{"--log-format=xml"}, nil, "--log-format"},
 		{[]string{"--log-level=loud"}, nil, "log-level"},
 		{[]string{"--local-ecs=nowhere"}, nil, "host:port"},
-		{[]string{"--run-task-attempts=0"}, nil, "--run-task-attempts"},
 		{[]string{"--task-queue="}, nil, "--task-queue"},
 		{nil, map[string]string{"TEMPORAL_ECS_REGISTER_DELAY": "soon"}, "TEMPORAL_ECS_REGISTER_DELAY"},
 	} {
@@ -185,4 +178,67 @@ func TestCLIMainExitStatus(t *testing.T) {
 	stderr.Reset()
 	assert.Equal(t, 0, cliMain(context.Background(), []string{"--help"}, env(nil), &stderr))
 	assert.Contains(t, stderr.String(), "Usage: worker")
+}
+
+func TestReaperFlags(t *testing.T) {
+	c, err := parseConfig(nil, env(nil), &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, time.Minute, c.reapInterval, "on by default, every minute")
+	assert.Empty(t, c.reapClusters)
+
+	vars := map[string]string{
+		"TEMPORAL_ECS_REAP_INTERVAL": "5s",
+		"TEMPORAL_ECS_REAP_CLUSTERS": "jobs, arn:aws:ecs:eu-west-1:123456789012:cluster/batch,",
+	}
+	c, err = parseConfig(nil, env(vars), &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Second, c.reapInterval)
+	assert.Equal(t, clusterList{"jobs", "arn:aws:ecs:eu-west-1:123456789012:cluster/batch"}, c.reapClusters)
+
+	c, err = parseConfig([]string{"--reap-interval=0", "--reap-cluster=a", "--reap-cluster=b,c"}, env(vars), &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Zero(t, c.reapInterval, "0 turns the reaper off")
+	assert.Equal(t, clusterList{"a", "b", "c"}, c.reapClusters, "the flags replace the variable")
+
+	for _, tc := range []struct {
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{[]string{"--reap-interval=-1s"}, nil, "--reap-interval"},
+		{[]string{"--reap-interval=often"}, nil, "reap-interval"},
+		{[]string{"--reap-cluster=arn:aws:s3:::bucket"}, nil, "is no cluster ARN"},
+		{[]string{"--reap-cluster=arn:aws:ecs::123456789012:cluster/x"}, nil, "is no cluster ARN"},
+		{[]string{"--reap-cluster=my cluster"}, nil, "is no cluster name"},
+		{nil, map[string]string{"TEMPORAL_ECS_REAP_CLUSTERS": "arn:nope"}, "TEMPORAL_ECS_REAP_CLUSTERS"},
+	} {
+		_, err := parseConfig(tc.args, env(tc.vars), &bytes.Buffer{})
+		require.Error(t, err, tc.args)
+		assert.True(t, errors.As(err, new(cliflags.UsageError)), "%v: %v is a usage error", tc.args, err)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+
+	var help bytes.Buffer
+	_, err = parseConfig([]string{"--help"}, env(nil), &help)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	assert.Contains(t, help.String(), "TEMPORAL_ECS_REAP_INTERVAL")
+	assert.Contains(t, help.String(), "TEMPORAL_ECS_REAP_CLUSTERS")
+}
+
+func TestReaperOptionsUseTheWorkersNamespace(t *testing.T) {
+	t.Setenv("TEMPORAL_CONFIG_FILE", filepath.Join(t.TempDir(), "none.toml"))
+	t.Setenv("TEMPORAL_NAMESPACE", "from-env")
+	c, err := parseConfig([]string{"--reap-interval=10s", "--reap-cluster=jobs"}, env(nil), &bytes.Buffer{})
+	require.NoError(t, err)
+	opts, err := c.reaperOptions(nil)
+	require.NoError(t, err)
+	assert.Equal(t, "from-env", opts.Namespace)
+	assert.Equal(t, 10*time.Second, opts.Interval)
+	assert.Equal(t, []string{"jobs"}, opts.Clusters)
+
+	c, err = parseConfig([]string{"--namespace=from-flag"}, env(nil), &bytes.Buffer{})
+	require.NoError(t, err)
+	opts, err = c.reaperOptions(nil)
+	require.NoError(t, err)
+	assert.Equal(t, "from-flag", opts.Namespace)
 }

@@ -81,8 +81,6 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		AWS:              awsCfg,
 		Defaults:         defaults,
 		Logger:           logger,
-		RunTaskAttempts:  cfg.runTaskAttempts,
-		RunTaskDelay:     cfg.runTaskDelay,
 		RegisterAttempts: cfg.registerAttempts,
 		RegisterDelay:    cfg.registerDelay,
 	})
@@ -91,22 +89,48 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	}
 	defer acts.Close()
 
+	// The reaper stops the tasks of workflows that ended without stopping
+	// them (timeouts, terminate).
+	if cfg.reapInterval > 0 {
+		reapOpts, err := cfg.reaperOptions(tc)
+		if err != nil {
+			return err
+		}
+		stopReaper, err := acts.StartReaper(ctx, reapOpts)
+		if err != nil {
+			return err
+		}
+		defer stopReaper()
+	}
+
 	fatal := make(chan error, 1)
-	w := worker.New(tc, cfg.taskQueue, worker.Options{
-		MaxConcurrentActivityExecutionSize: cfg.maxActivities,
-		WorkerStopTimeout:                  cfg.stopTimeout,
-		OnFatalError: func(err error) {
-			select {
-			case fatal <- err:
-			default:
-			}
-		},
-	})
+	opts := func(slots int) worker.Options {
+		return worker.Options{
+			MaxConcurrentActivityExecutionSize: slots,
+			WorkerStopTimeout:                  cfg.stopTimeout,
+			OnFatalError: func(err error) {
+				select {
+				case fatal <- err:
+				default:
+				}
+			},
+		}
+	}
+	// The waits poll a task queue of their own with slots of their own, so
+	// that running tasks never hold the slots that RunTask and StopTask need.
+	waitQueue := workflows.WaitQueue(cfg.taskQueue)
+	waits := worker.New(tc, waitQueue, opts(cfg.maxWaits))
+	workflows.RegisterWaits(waits, acts)
+	if err := waits.Start(); err != nil {
+		return fmt.Errorf("start worker on task queue %s: %w", waitQueue, err)
+	}
+	defer waits.Stop()
+	w := worker.New(tc, cfg.taskQueue, opts(cfg.maxActivities))
 	workflows.Register(w, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.taskQueue, err)
 	}
-	logger.Info("worker started", "taskQueue", cfg.taskQueue)
+	logger.Info("worker started", "taskQueue", cfg.taskQueue, "waitQueue", waitQueue)
 
 	select {
 	case <-ctx.Done():

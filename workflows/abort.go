@@ -63,13 +63,18 @@ func (r *run) abort(inflight *pendingWait, cause error, stream bool) (*activitie
 }
 
 func (r *run) stopTask(reason string) error {
-	ctx := workflow.WithActivityOptions(r.cleanup, stopOptions(r.taskSummary("StopTask")+": "+reason))
+	opts := stopOptions(r.taskSummary("StopTask") + ": " + reason)
+	if r.owned {
+		opts = stopUntilDoneOptions(opts)
+	}
+	ctx := workflow.WithActivityOptions(r.cleanup, opts)
 	in := activities.StopInput{
 		Region:     r.job.Region,
 		RoleArn:    r.job.RoleArn,
 		Cluster:    r.job.Cluster,
 		Identifier: r.task.Identifier,
 		Reason:     reason,
+		Owner:      r.task.Owner,
 	}
 	return workflow.ExecuteActivity(ctx, a.StopTask, in).Get(ctx, nil)
 }
@@ -84,7 +89,7 @@ func (r *run) awaitStopped(inflight *pendingWait, stream bool) *activities.TaskR
 			return res
 		}
 	}
-	ctx := workflow.WithActivityOptions(r.cleanup, stoppedWaitOptions(r.job, r.taskSummary("WaitForTaskFinish")+" after StopTask"))
+	ctx := workflow.WithActivityOptions(r.cleanup, r.onWaitQueue(stoppedWaitOptions(r.job, r.taskSummary("WaitForTaskFinish")+" after StopTask")))
 	var res activities.TaskResult
 	if err := workflow.ExecuteActivity(ctx, a.WaitForTaskFinish, r.waitInput(stream)).Get(ctx, &res); err != nil {
 		r.warn("could not confirm that task "+r.task.TaskArn+" stopped", err)

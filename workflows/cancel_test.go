@@ -69,7 +69,7 @@ func TestCancelWhileRunTaskIsInFlightStopsTheTaskItStarted(t *testing.T) {
 	assert.Equal(t, 1, c.run, "the RunTask attempt is not abandoned: its result names the task")
 	assert.Equal(t, 1, c.stop)
 	assert.Equal(t, activities.StopInput{Region: "eu-west-1", Cluster: "jobs", Identifier: "jobs::" + testTaskArn,
-		Reason: "workflow cancelled"}, f.stops[0])
+		Reason: "workflow cancelled", Owner: f.runs[0].Owner}, f.stops[0])
 	assert.Zero(t, c.start, "no wait for the start of a task being stopped")
 	assert.Equal(t, 1, c.finish, "a bounded wait until STOPPED")
 	assert.True(t, f.finishWaits[0].StreamOutput, "nothing streamed yet")

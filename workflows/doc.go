@@ -12,6 +12,12 @@ package workflows
 // TaskQueue is the task queue the worker polls and the starter targets.
 const TaskQueue = "ecs-tasks"
 
+// WaitQueue is the task queue of the wait activities of the RunECSTask
+// executions on taskQueue: a worker polls both, each with its own slots, so
+// that waits (one per running task, for as long as it runs) never hold the
+// slots that RunTask and StopTask need.
+func WaitQueue(taskQueue string) string { return taskQueue + "-waits" }
+
 // WorkflowName is the workflow type name RunECSTask is registered under
 // (`temporal workflow start --type RunECSTask`).
 const WorkflowName = "RunECSTask"

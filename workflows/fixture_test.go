@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -83,6 +84,8 @@ type fakes struct {
 	// runsAtOrphanStops is how many RunTask calls preceded each of them.
 	runsAtOrphanStops []int
 	cancelled         []string // activity types, as the workflow cancelled them
+	// queues is the task queue each activity type was scheduled on, last.
+	queues map[string]string
 }
 
 // newFakes returns the fakes of a job that registers a definition, runs a
@@ -150,6 +153,14 @@ func (f *fakes) install(env *testsuite.TestWorkflowEnvironment) {
 		defer f.mu.Unlock()
 		f.cancelled = append(f.cancelled, info.ActivityType.Name)
 	})
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.queues == nil {
+			f.queues = map[string]string{}
+		}
+		f.queues[info.ActivityType.Name] = info.TaskQueue
+	})
 	env.OnActivity(a.PrepareTaskDefinition, mock.Anything, mock.Anything).After(f.prepareIn).Return(
 		func(_ context.Context, in activities.PrepareInput) (*job.Prepared, error) {
 			f.mu.Lock()
@@ -185,6 +196,7 @@ func (f *fakes) install(env *testsuite.TestWorkflowEnvironment) {
 			}
 			ref := f.ref
 			ref.TaskDefinitionArn = in.TaskDefinitionArn
+			ref.Owner = in.Owner
 			return &ref, nil
 		})
 	env.OnActivity(a.WaitForTaskStart, mock.Anything, mock.Anything).After(f.startIn).Return(

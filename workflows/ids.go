@@ -11,9 +11,12 @@ import (
 const maxStartedBy = 128
 
 // clientToken derives the idempotency token of the n-th RunTask activity of
-// a workflow execution (n is 1, or 2 for the run after a re-registered
-// task definition): the same for every attempt and replay of one run,
-// different for every other run. ECS accepts up to 64 characters in the
+// a workflow execution (n counts from 1; each RunTask the workflow retries
+// after a failure, or runs after a re-registered task definition, takes
+// the next): the same for every attempt and replay of one run, different
+// for every other run. runID is the original run ID (which a reset keeps,
+// so that a reset run gets back the task of the run it replaced), or the
+// run ID in executions recorded before changeOwnedTasks. ECS accepts up to 64 characters in the
 // ASCII range 33-126; a hex SHA-256 is exactly 64.
 //
 // ECS ties a token to its request: the same token with another task
@@ -21,7 +24,8 @@ const maxStartedBy = 128
 // token of its own, and not the first one plus "-2": the RunTask activity
 // itself derives the tokens of its calls after a failed one that way (then
 // re-hashed), so the first activity may already have used it. A token
-// hashed from another preimage collides with none of those.
+// hashed from another preimage collides with none of those. (RunTask no
+// longer derives tokens itself since changeOwnedTasks.)
 func clientToken(namespace, workflowID, runID string, n int) string {
 	parts := []string{"temporal-ecs/RunTask", namespace, workflowID, runID}
 	if n > 1 {

@@ -34,6 +34,13 @@ const (
 	// maxRetryInterval caps the backoff of boundedOptions.
 	maxRetryInterval = 30 * time.Second
 
+	// runTaskFailureAttempts bounds the RunTasks a workflow makes when ECS
+	// answers with failures that may pass (capacity, agent), each under a
+	// new client token after a backoff from runTaskFailureBackoff, doubled
+	// up to maxRetryInterval.
+	runTaskFailureAttempts = 5
+	runTaskFailureBackoff  = 5 * time.Second
+
 	minHeartbeatTimeout = 30 * time.Second
 	minStartMargin      = time.Minute
 	defaultPollInterval = 5 * time.Second
@@ -146,6 +153,16 @@ func stoppedWaitOptions(p *job.Prepared, summary string) workflow.ActivityOption
 
 func stopOptions(summary string) workflow.ActivityOptions {
 	return boundedOptions(summary, stopTimeout, stopTotal, 0, activities.ErrInvalidIdentifier, activities.ErrClusterMismatch)
+}
+
+// stopUntilDoneOptions retries StopTask, with backoff up to a minute, until
+// it succeeds (the task is stopped, STOPPED or gone) or fails for a reason
+// retrying cannot fix: while the task may run, cleanup never gives up.
+func stopUntilDoneOptions(o workflow.ActivityOptions) workflow.ActivityOptions {
+	o.ScheduleToCloseTimeout = 0
+	o.RetryPolicy = retry(time.Minute, 0, activities.ErrInvalidIdentifier, activities.ErrClusterMismatch,
+		activities.ErrTaskNotOwned, activities.ErrClusterNotFound)
+	return o
 }
 
 // stopStartedByOptions: listing the job's tasks and stopping the few found.

@@ -62,6 +62,7 @@ var recordedScenarios = []struct {
 	{name: "start-timeout", check: requireErrorType(activities.ErrTaskStartTimeout)},
 	{name: "runtask-gave-up", check: requireErrorType(activities.ErrNetworkConfiguration)},
 	{name: "definition-inactive", check: func(t *testing.T, err error) { require.NoError(t, err) }},
+	{name: "runtask-failure", check: func(t *testing.T, err error) { require.NoError(t, err) }},
 }
 
 func requireErrorType(typ string) func(t *testing.T, err error) {
@@ -92,9 +93,14 @@ func TestRecordHistories(t *testing.T) {
 	const queue = "ecs-tasks-recorder"
 	w := worker.New(c, queue, worker.Options{Identity: "temporal-ecs-recorder"})
 	w.RegisterWorkflowWithOptions(RunECSTask, workflow.RegisterOptions{Name: WorkflowName})
-	newRecorderFakes().register(w)
+	fakes := newRecorderFakes()
+	fakes.register(w)
 	require.NoError(t, w.Start())
 	defer w.Stop()
+	waits := worker.New(c, WaitQueue(queue), worker.Options{Identity: "temporal-ecs-recorder"})
+	fakes.register(waits)
+	require.NoError(t, waits.Start())
+	defer waits.Stop()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -143,10 +149,19 @@ type recorderFakes struct {
 	mu        sync.Mutex
 	stopped   map[string]chan struct{} // task ARN → closed by StopTask
 	registers map[string]int           // run ID → GetOrRegisterTaskDefinition calls
+	runTasks  map[string]int           // run ID → RunTask calls
 }
 
 func newRecorderFakes() *recorderFakes {
-	return &recorderFakes{stopped: map[string]chan struct{}{}, registers: map[string]int{}}
+	return &recorderFakes{stopped: map[string]chan struct{}{}, registers: map[string]int{}, runTasks: map[string]int{}}
+}
+
+// firstRunTask reports whether this is the run's first RunTask call.
+func (f *recorderFakes) firstRunTask(runID string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.runTasks[runID]++
+	return f.runTasks[runID] == 1
 }
 
 func scenario(ctx context.Context) string {
@@ -210,6 +225,9 @@ func (f *recorderFakes) runTask(ctx context.Context, in activities.RunTaskInput)
 		return nil, errors.New("read tcp: connection reset by peer") // the response is lost
 	case sc == "runtask-gave-up":
 		return nil, temporal.NewNonRetryableApplicationError("subnet-1 not found", activities.ErrNetworkConfiguration, nil)
+	case sc == "runtask-failure" && f.firstRunTask(activity.GetInfo(ctx).WorkflowExecution.RunID):
+		return nil, temporal.NewNonRetryableApplicationError("failed to run ECS task: RESOURCE:MEMORY", activities.ErrRunTaskFailed, nil,
+			activities.RunFailure{Reason: "RESOURCE:MEMORY", Retryable: true})
 	case sc == "definition-inactive" && in.TaskDefinitionArn == testTaskDefArn:
 		return nil, temporal.NewNonRetryableApplicationError("task definition is INACTIVE", activities.ErrTaskDefinitionInactive, nil)
 	}
@@ -218,6 +236,7 @@ func (f *recorderFakes) runTask(ctx context.Context, in activities.RunTaskInput)
 		Region: "eu-west-1", Cluster: in.Job.Cluster, ClusterArn: testClusterArn, TaskArn: arn,
 		Identifier: in.Job.Cluster + "::" + arn, TaskDefinitionArn: in.TaskDefinitionArn, ContainerName: "main",
 		LogGroup: "temporal-ecs", LogStream: "temporal-ecs/main/" + scenario(ctx), LogRegion: "eu-west-1",
+		Owner: in.Owner,
 	}, nil
 }
 
@@ -267,7 +286,7 @@ func (f *recorderFakes) untilStopped(ctx context.Context, taskArn string) error 
 
 func (f *recorderFakes) waitForFinish(ctx context.Context, in activities.WaitInput) (*activities.TaskResult, error) {
 	switch scenario(ctx) {
-	case "success", "definition-inactive":
+	case "success", "definition-inactive", "runtask-failure":
 		return f.result(in, 0, "EssentialContainerExited"), nil
 	case "exit-nonzero":
 		return f.result(in, 3, "EssentialContainerExited"), nil

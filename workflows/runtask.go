@@ -1,12 +1,15 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
+	"github.com/temporal-ecs/temporal-ecs/activities/job"
 )
 
 // runTask starts the task. RunTask is scheduled on the disconnected
@@ -21,15 +24,15 @@ import (
 // revision they shared) and the job named no taskDefinitionArn, the
 // definition is got or registered again and RunTask runs once more
 // (changeReregisterInactive).
+//
+// Since changeOwnedTasks the task carries the execution's owner tags, a
+// reset run adopts the task of the run it replaced, and a RunTask that ECS
+// answers with a retryable failure (capacity, agent) is retried by the
+// workflow, after a backoff, under the next client token.
 func (r *run) runTask() error {
 	r.setPhase(PhaseStarting)
-	info := workflow.GetInfo(r.ctx)
-	in := activities.RunTaskInput{
-		Job:               r.job,
-		TaskDefinitionArn: r.reg.TaskDefinitionArn,
-		ClientToken:       clientToken(info.Namespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, 1),
-		StartedBy:         startedBy(info.WorkflowExecution.ID),
-	}
+	r.owned = r.changed(changeOwnedTasks)
+	in := r.runTaskInput()
 	ref, err := r.startTask(in, runTaskSummary(r.job))
 	switch {
 	case err == nil:
@@ -40,7 +43,7 @@ func (r *run) runTask() error {
 	default:
 		if mayHaveStartedTask(err) && r.changed(changeStopOrphans) {
 			r.setPhase(PhaseStopping)
-			r.stopOrphans(in.StartedBy, r.gaveUpReason())
+			r.stopOrphans(in, r.gaveUpReason())
 		}
 		return stepError("could not run the task", "", err)
 	}
@@ -53,14 +56,84 @@ func (r *run) runTask() error {
 	return nil
 }
 
-// startTask runs the RunTask activity and returns its error as is.
+// runTaskInput is the input of the execution's RunTask activities, but for
+// the client token.
+func (r *run) runTaskInput() activities.RunTaskInput {
+	info := workflow.GetInfo(r.ctx)
+	in := activities.RunTaskInput{Job: r.job, TaskDefinitionArn: r.reg.TaskDefinitionArn}
+	if !r.owned {
+		in.StartedBy = startedBy(info.WorkflowExecution.ID)
+		return in
+	}
+	owner := r.owner()
+	in.Owner = &owner
+	in.StartedBy = owner.StartedBy()
+	in.Adopt = owner.OriginalRunID != owner.RunID
+	return in
+}
+
+// owner is the execution as the tags of its task name it.
+func (r *run) owner() job.Owner {
+	info := workflow.GetInfo(r.ctx)
+	return job.Owner{
+		Namespace:     info.Namespace,
+		WorkflowID:    info.WorkflowExecution.ID,
+		RunID:         info.WorkflowExecution.RunID,
+		OriginalRunID: originalRunID(info),
+	}
+}
+
+// originalRunID is the run ID a reset keeps: the execution's own when the
+// server gives none (the SDK's test environment).
+func originalRunID(info *workflow.Info) string {
+	if info.OriginalRunID == "" {
+		return info.WorkflowExecution.RunID
+	}
+	return info.OriginalRunID
+}
+
+// nextToken is the client token of the execution's next RunTask activity.
+func (r *run) nextToken() string {
+	r.tokens++
+	info := workflow.GetInfo(r.ctx)
+	runID := info.WorkflowExecution.RunID
+	if r.owned {
+		runID = originalRunID(info)
+	}
+	return clientToken(info.Namespace, info.WorkflowExecution.ID, runID, r.tokens)
+}
+
+// startTask runs the RunTask activity under the next client token and
+// returns its error as is. Since changeOwnedTasks, a failure ECS says may
+// pass is retried under a new token after a backoff, up to
+// runTaskFailureAttempts RunTasks in all, unless the workflow is cancelled.
 func (r *run) startTask(in activities.RunTaskInput, summary string) (*activities.TaskRef, error) {
 	ctx := workflow.WithActivityOptions(r.cleanup, runTaskOptions(summary))
-	var ref activities.TaskRef
-	if err := workflow.ExecuteActivity(ctx, a.RunTask, in).Get(ctx, &ref); err != nil {
-		return nil, err
+	for n := 1; ; n++ {
+		in.ClientToken = r.nextToken()
+		var ref activities.TaskRef
+		err := workflow.ExecuteActivity(ctx, a.RunTask, in).Get(ctx, &ref)
+		if err == nil {
+			return &ref, nil
+		}
+		if !r.owned || n >= runTaskFailureAttempts || !retryableRunFailure(err) || r.ctx.Err() != nil {
+			return nil, err
+		}
+		r.logger.Warn("ECS could not start the task yet: retrying under a new client token", "attempt", n, "error", err)
+		backoff := min(runTaskFailureBackoff<<(n-1), maxRetryInterval)
+		if workflow.NewTimerWithOptions(r.ctx, backoff, workflow.TimerOptions{Summary: "RunTask backoff"}).Get(r.ctx, nil) != nil {
+			return nil, err // cancelled while waiting: start nothing more
+		}
 	}
-	return &ref, nil
+}
+
+// retryableRunFailure reports whether RunTask failed with an ECS failure
+// that a new client token may get past (capacity, agent).
+func retryableRunFailure(err error) bool {
+	var app *temporal.ApplicationError
+	var f activities.RunFailure
+	return errors.As(err, &app) && app.Type() == activities.ErrRunTaskFailed &&
+		app.HasDetails() && app.Details(&f) == nil && f.Retryable
 }
 
 // mayReregister reports whether RunTask's err is an INACTIVE revision that
@@ -84,7 +157,7 @@ func (r *run) runWithNewDefinition(first activities.RunTaskInput) (*activities.T
 	inactive := first.TaskDefinitionArn
 	r.logger.Warn("Task definition became INACTIVE before RunTask: getting or registering it again",
 		"TaskDefinitionArn", inactive)
-	r.stopOrphans(first.StartedBy, "workflow running its task again: task definition "+shortArn(inactive)+" became INACTIVE")
+	r.stopOrphans(first, "workflow running its task again: task definition "+shortArn(inactive)+" became INACTIVE")
 	if err := r.register(" (" + shortArn(inactive) + " is INACTIVE)"); err != nil {
 		return nil, err
 	}
@@ -92,15 +165,13 @@ func (r *run) runWithNewDefinition(first activities.RunTaskInput) (*activities.T
 		return nil, err // cancelled: endBeforeTask ends it so
 	}
 	r.setPhase(PhaseStarting)
-	info := workflow.GetInfo(r.ctx)
 	in := first
 	in.TaskDefinitionArn = r.reg.TaskDefinitionArn
-	in.ClientToken = clientToken(info.Namespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, 2)
 	ref, err := r.startTask(in, runTaskSummary(r.job)+" with "+shortArn(in.TaskDefinitionArn))
 	if err != nil {
 		if mayHaveStartedTask(err) {
 			r.setPhase(PhaseStopping)
-			r.stopOrphans(in.StartedBy, r.gaveUpReason())
+			r.stopOrphans(in, r.gaveUpReason())
 		}
 		return nil, stepError("could not run the task", "", err)
 	}
@@ -124,11 +195,13 @@ func (r *run) gaveUpReason() string {
 	return "workflow failed: RunTask gave up"
 }
 
-// stopOrphans stops the job's tasks whose startedBy is startedBy: tasks a
-// RunTask may have started without reporting them. It runs on the
+// stopOrphans stops the job's tasks that RunTask (run's input) may have
+// started without reporting them: those whose startedBy is run's and, since
+// changeOwnedTasks, whose tags name this execution's chain. It runs on the
 // disconnected context; a failure is a warning, the workflow's outcome
 // stands.
-func (r *run) stopOrphans(startedBy, reason string) {
+func (r *run) stopOrphans(run activities.RunTaskInput, reason string) {
+	startedBy := run.StartedBy
 	ctx := workflow.WithActivityOptions(r.cleanup, stopStartedByOptions("StopTasksStartedBy "+startedBy+": "+reason))
 	in := activities.StopStartedByInput{
 		Region:    r.job.Region,
@@ -136,6 +209,7 @@ func (r *run) stopOrphans(startedBy, reason string) {
 		Cluster:   r.job.Cluster,
 		StartedBy: startedBy,
 		Reason:    reason,
+		Owner:     run.Owner,
 	}
 	var stopped []string
 	if err := workflow.ExecuteActivity(ctx, a.StopTasksStartedBy, in).Get(ctx, &stopped); err != nil {

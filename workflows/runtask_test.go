@@ -49,8 +49,9 @@ func TestRunTaskGivesUpStopsTheTasksItMayHaveStarted(t *testing.T) {
 			require.Equal(t, 1, c.stopOrphans)
 			assert.Equal(t, activities.StopStartedByInput{
 				Region: "eu-west-1", RoleArn: "arn:aws:iam::123456789012:role/jobs", Cluster: "jobs",
-				StartedBy: f.runs[0].StartedBy, Reason: "workflow failed: RunTask gave up",
+				StartedBy: f.runs[0].StartedBy, Reason: "workflow failed: RunTask gave up", Owner: f.runs[0].Owner,
 			}, f.orphanStops[0])
+			require.NotNil(t, f.runs[0].Owner, "the cleanup stops only the tasks tagged as the workflow's")
 			assert.Zero(t, c.stop+c.start+c.finish, "no task known to stop or wait for")
 			assert.Equal(t, 1, c.deregister)
 			st := queryStatus(t, env)

@@ -26,6 +26,15 @@ const (
 	// changeReregisterInactive: RunTask refused with TaskDefinitionInactive
 	// gets or registers the definition again and runs once more.
 	changeReregisterInactive = "reregister-inactive"
+	// changeOwnedTasks: the task carries its owner (namespace, workflow ID,
+	// run ID, original run ID) as tags and a digest startedBy; the client
+	// token derives from the original run ID, which a reset keeps, and a
+	// reset run adopts the task of the run it replaced; RunTask's failures
+	// are retried by the workflow under new tokens recorded in history;
+	// stops check the owner and are retried until they succeed; the waits
+	// run on their own task queue (WaitQueue), so that no long wait holds
+	// a slot that a stop needs.
+	changeOwnedTasks = "owned-tasks"
 )
 
 // changed reports whether this execution runs with the change id (version 1).

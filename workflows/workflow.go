@@ -65,6 +65,10 @@ type run struct {
 	// then only waits until it is STOPPED.
 	stopped      bool
 	deregistered bool
+	// owned is set when the execution runs with changeOwnedTasks; tokens
+	// counts the client tokens its RunTask activities have used.
+	owned  bool
+	tokens int
 }
 
 func (r *run) query() (Status, error) { return r.status.clone(), nil }
@@ -133,7 +137,7 @@ func (r *run) watch() (*activities.TaskResult, error) {
 	r.setPhase(PhaseWaitingForStart)
 	streams := r.changed(changeStartWaitStreams)
 	startCtx, cancelStart := workflow.WithCancel(r.cleanup)
-	startCtx = workflow.WithActivityOptions(startCtx, waitStartOptions(r.job, r.taskSummary("WaitForTaskStart")))
+	startCtx = workflow.WithActivityOptions(startCtx, r.onWaitQueue(waitStartOptions(r.job, r.taskSummary("WaitForTaskStart"))))
 	startFut := workflow.ExecuteActivity(startCtx, a.WaitForTaskStart, r.waitInput(streams))
 	if !r.awaitUnlessCancelled(startFut) {
 		if !streams {
@@ -162,7 +166,7 @@ func (r *run) watch() (*activities.TaskResult, error) {
 
 	r.setPhase(PhaseRunning)
 	finishCtx, cancelFinish := workflow.WithCancel(r.cleanup)
-	finishCtx = workflow.WithActivityOptions(finishCtx, waitFinishOptions(r.job, r.taskSummary("WaitForTaskFinish")))
+	finishCtx = workflow.WithActivityOptions(finishCtx, r.onWaitQueue(waitFinishOptions(r.job, r.taskSummary("WaitForTaskFinish"))))
 	finishFut := workflow.ExecuteActivity(finishCtx, a.WaitForTaskFinish, r.waitInput(true))
 	if !r.awaitUnlessCancelled(finishFut) {
 		return r.abort(&pendingWait{fut: finishFut, cancel: cancelFinish}, nil, false)
@@ -172,6 +176,16 @@ func (r *run) watch() (*activities.TaskResult, error) {
 		return r.abort(nil, stepError("could not wait for the task to finish", "", err), false)
 	}
 	return r.complete(&res)
+}
+
+// onWaitQueue puts a wait activity on the execution's wait queue since
+// changeOwnedTasks: the waits then hold slots of their own, and never the
+// ones that RunTask and StopTask need.
+func (r *run) onWaitQueue(o workflow.ActivityOptions) workflow.ActivityOptions {
+	if r.owned {
+		o.TaskQueue = WaitQueue(workflow.GetInfo(r.ctx).TaskQueueName)
+	}
+	return o
 }
 
 // awaitUnlessCancelled blocks until f is ready or the workflow is

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
+	"github.com/temporal-ecs/temporal-ecs/activities/job"
 )
 
 func TestRunECSTaskSequence(t *testing.T) {
@@ -32,11 +33,13 @@ func TestRunECSTaskSequence(t *testing.T) {
 	assert.Equal(t, "alpine:3.20", run.Job.Image)
 	assert.Len(t, run.ClientToken, 64)
 	assert.NotEmpty(t, run.StartedBy)
-	assert.Equal(t, f.ref, f.startWaits[0].Task)
+	want := f.ref
+	want.Owner = f.runs[0].Owner
+	assert.Equal(t, want, f.startWaits[0].Task)
 	assert.Equal(t, 5.0, f.startWaits[0].PollIntervalSeconds)
 	assert.Equal(t, 300, f.startWaits[0].StartTimeoutSeconds)
 	assert.True(t, f.startWaits[0].StreamOutput, "a task that runs between two polls has its output streamed by the start wait")
-	assert.Equal(t, f.ref, f.finishWaits[0].Task)
+	assert.Equal(t, want, f.finishWaits[0].Task)
 	assert.True(t, f.finishWaits[0].StreamOutput)
 	assert.NotEmpty(t, f.finishWaits[0].WorkflowID)
 	assert.Equal(t, activities.DeregisterInput{Region: "eu-west-1", TaskDefinitionArn: testTaskDefArn}, f.deregisters[0])
@@ -150,7 +153,13 @@ func TestRunECSTaskRunTaskRetriesWithTheSameClientToken(t *testing.T) {
 		assert.Equal(t, f.runs[0].ClientToken, in.ClientToken)
 		assert.Equal(t, f.runs[0].StartedBy, in.StartedBy)
 	}
-	assert.Equal(t, "nightly_report_v2", f.runs[0].StartedBy)
+	require.NotNil(t, f.runs[0].Owner)
+	assert.Equal(t, job.Owner{
+		Namespace: "default-test-namespace", WorkflowID: "nightly:report v2",
+		RunID: "default-test-run-id", OriginalRunID: "default-test-run-id",
+	}, *f.runs[0].Owner, "the task is tagged with the full workflow ID")
+	assert.Equal(t, f.runs[0].Owner.StartedBy(), f.runs[0].StartedBy)
+	assert.False(t, f.runs[0].Adopt, "a run that is not a reset starts its task")
 	assert.Equal(t, 1, f.calls().start, "one task, one wait")
 }
 
@@ -337,7 +346,7 @@ func TestRunECSTaskFailureAfterRunTaskStopsTheTask(t *testing.T) {
 	c := f.calls()
 	assert.Equal(t, 1, c.stop)
 	assert.Equal(t, activities.StopInput{Region: "eu-west-1", Cluster: "jobs", Identifier: "jobs::" + testTaskArn,
-		Reason: "workflow failed"}, f.stops[0])
+		Reason: "workflow failed", Owner: f.runs[0].Owner}, f.stops[0])
 	assert.Equal(t, 2, c.finish, "a bounded wait until STOPPED follows StopTask")
 	assert.False(t, f.finishWaits[1].StreamOutput, "lines already streamed are not streamed again")
 	assert.Equal(t, 1, c.deregister)
