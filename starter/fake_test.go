@@ -3,29 +3,37 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
 )
 
 // fakeTemporal is the part of a Temporal server `starter run` uses: it
 // starts workflows, cancels them (a cancelled workflow ends cancelled, its
-// task stopped) and reports how they ended. The status query is never
-// answered, as when no worker runs. Methods it does not implement panic.
+// task stopped), describes them and reports how they ended. Like Temporal
+// and the SDK, ExecuteWorkflow with the ID of a running workflow returns
+// that workflow's run, or a *serviceerror.WorkflowExecutionAlreadyStarted
+// with WorkflowExecutionErrorWhenAlreadyStarted; a closed workflow's ID
+// gets a new run. The status query is never answered, as when no worker
+// runs. Methods it does not implement panic.
 type fakeTemporal struct {
 	client.Client
 
-	// onStart, when set, runs inside ExecuteWorkflow once the workflow
-	// is recorded as started; its error is ExecuteWorkflow's.
+	// onStart, when set, runs inside ExecuteWorkflow once the request has
+	// reached the server: the workflow is recorded as started, or the
+	// start is to be refused. A non-nil error is ExecuteWorkflow's.
 	onStart func(ctx context.Context) error
 	// onCancel, when set, runs inside CancelWorkflow before the
 	// cancellation is applied.
@@ -36,16 +44,18 @@ type fakeTemporal struct {
 	queryOnce sync.Once
 
 	mu        sync.Mutex
-	workflows map[string]*fakeWorkflow
+	workflows map[string]*fakeWorkflow // the latest run of each ID
+	starts    int                      // runs ExecuteWorkflow started
 	cancels   int
 }
 
 // fakeWorkflow is one workflow of a fakeTemporal.
 type fakeWorkflow struct {
-	id     string
-	done   chan struct{} // closed when the workflow closes
-	result *activities.TaskResult
-	err    error
+	id, runID string
+	run       int           // 1 for the ID's first run, 2 for the next...
+	done      chan struct{} // closed when the workflow closes
+	result    *activities.TaskResult
+	err       error
 }
 
 func newFakeTemporal() *fakeTemporal {
@@ -58,15 +68,63 @@ func (f *fakeTemporal) dial(context.Context) (client.Client, error) { return f, 
 // ExecuteWorkflow implements client.Client.
 func (f *fakeTemporal) ExecuteWorkflow(ctx context.Context, opts client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
 	f.mu.Lock()
-	w := &fakeWorkflow{id: opts.ID, done: make(chan struct{})}
-	f.workflows[opts.ID] = w
+	w, exists := f.workflows[opts.ID]
+	running := exists && w.isRunning()
+	if !running {
+		w = f.addLocked(opts.ID)
+		f.starts++
+	}
 	f.mu.Unlock()
 	if f.onStart != nil {
 		if err := f.onStart(ctx); err != nil {
 			return nil, err
 		}
 	}
+	if running && opts.WorkflowExecutionErrorWhenAlreadyStarted {
+		return nil, serviceerror.NewWorkflowExecutionAlreadyStarted(
+			"Workflow execution is already running. WorkflowId: "+w.id+", RunId: "+w.runID+".", "", w.runID)
+	}
 	return fakeRun{w: w}, nil
+}
+
+// add records a new running run of workflow id, as another starter would
+// have started it.
+func (f *fakeTemporal) add(id string) *fakeWorkflow {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.addLocked(id)
+}
+
+func (f *fakeTemporal) addLocked(id string) *fakeWorkflow {
+	run := 1
+	if prev, ok := f.workflows[id]; ok {
+		run = prev.run + 1
+	}
+	w := &fakeWorkflow{id: id, runID: fmt.Sprintf("%s-run-%d", id, run), run: run, done: make(chan struct{})}
+	f.workflows[id] = w
+	return w
+}
+
+// DescribeWorkflow implements client.Client for the latest run of id.
+func (f *fakeTemporal) DescribeWorkflow(_ context.Context, id, _ string) (*client.WorkflowExecutionDescription, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w, ok := f.workflows[id]
+	if !ok {
+		return nil, serviceerror.NewNotFound("workflow not found for ID: " + id)
+	}
+	status := enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	switch {
+	case w.isRunning():
+	case w.err != nil:
+		status = enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED
+	default:
+		status = enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	}
+	return &client.WorkflowExecutionDescription{WorkflowExecutionMetadata: client.WorkflowExecutionMetadata{
+		WorkflowExecution: workflow.Execution{ID: id, RunID: w.runID},
+		Status:            status,
+	}}, nil
 }
 
 // CancelWorkflow implements client.Client: the workflow ends cancelled.
@@ -81,10 +139,8 @@ func (f *fakeTemporal) CancelWorkflow(_ context.Context, id, _ string) error {
 	if f.onCancel != nil {
 		f.onCancel(w)
 	}
-	select {
-	case <-w.done:
+	if !w.isRunning() {
 		return serviceerror.NewNotFound("workflow execution already completed")
-	default:
 	}
 	w.err = temporal.NewCanceledError()
 	close(w.done)
@@ -107,6 +163,16 @@ func (f *fakeTemporal) QueryWorkflow(context.Context, string, string, string, ..
 // Close implements client.Client.
 func (f *fakeTemporal) Close() {}
 
+// isRunning reports whether w has not closed yet.
+func (w *fakeWorkflow) isRunning() bool {
+	select {
+	case <-w.done:
+		return false
+	default:
+		return true
+	}
+}
+
 // complete closes w with a result whose container exited with code.
 // The caller holds f.mu or runs inside onCancel.
 func (w *fakeWorkflow) complete(code int) {
@@ -120,9 +186,7 @@ func (f *fakeTemporal) running() []string {
 	defer f.mu.Unlock()
 	var ids []string
 	for id, w := range f.workflows {
-		select {
-		case <-w.done:
-		default:
+		if w.isRunning() {
 			ids = append(ids, id)
 		}
 	}
@@ -136,7 +200,7 @@ type fakeRun struct {
 }
 
 func (r fakeRun) GetID() string    { return r.w.id }
-func (r fakeRun) GetRunID() string { return "run-" + r.w.id }
+func (r fakeRun) GetRunID() string { return r.w.runID }
 
 // Get waits for the workflow to close and returns how it ended.
 func (r fakeRun) Get(ctx context.Context, valuePtr any) error {

@@ -51,7 +51,7 @@ type command struct {
 }
 
 var commands = []command{
-	{"run", "[flags] [--] [command ...]", "start a job, stream its status and logs, exit with the container's exit code", runCmd},
+	{"run", "[flags] [--] [command ...]\n       starter run --attach --workflow-id ID [flags]", "start a job (or, with --attach, follow a running one), stream its status and logs, exit with the container's exit code", runCmd},
 	{"start", "[flags] [--] [command ...]", "start a job and print its workflow ID", startCmd},
 	{"status", "[flags] WORKFLOW_ID", "print a job's status", statusCmd},
 	{"logs", "[flags] WORKFLOW_ID", "print a job's container logs (-f to follow)", logsCmd},

@@ -31,7 +31,9 @@ func (s *startFlags) register(fs *flagSet) {
 // defaults for the fields still unset, connects to Temporal and starts the
 // RunECSTask workflow on it. The caller closes tc. When ctx ends first,
 // reading the job from stdin is given up and dialling and starting are
-// aborted; a start cut short this way is undone (see abandonStart).
+// aborted; a start cut short this way is undone (see abandonStart). An ID
+// a running workflow has is refused with an *alreadyRunningError, nothing
+// started; a closed workflow's ID gets a new run.
 func (s *startFlags) launch(ctx context.Context, c *cli, command []string, defaults map[string]any) (tc client.Client, run client.WorkflowRun, err error) {
 	job, err := s.buildJob(ctx, c, command, defaults)
 	if err != nil {
@@ -47,16 +49,41 @@ func (s *startFlags) launch(ctx context.Context, c *cli, command []string, defau
 	run, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        id,
 		TaskQueue: s.conn.taskQueue,
+		// Without it the SDK answers a running ID with that workflow's run,
+		// which the caller would take for its own. A closed ID still gets a
+		// new run (the default reuse policy allows it).
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, workflows.WorkflowName, job)
 	if err != nil {
+		defer tc.Close()
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) {
+			// Refused: nothing was started, so there is nothing to undo.
+			return nil, nil, &alreadyRunningError{id: id, err: err}
+		}
 		if ctx.Err() != nil {
 			s.abandonStart(ctx, c, tc, id)
 		}
-		tc.Close()
 		return nil, nil, fmt.Errorf("start workflow %s: %w", id, err)
 	}
 	return tc, run, nil
 }
+
+// alreadyRunningError is launch's refusal to start a workflow whose ID a
+// running workflow has: nothing was started. It wraps Temporal's
+// *serviceerror.WorkflowExecutionAlreadyStarted and reads, in one line, how
+// to follow or stop the running workflow.
+type alreadyRunningError struct {
+	id  string
+	err error
+}
+
+func (e *alreadyRunningError) Error() string {
+	return fmt.Sprintf("workflow %s is already running, nothing was started: follow it with `starter run --attach --workflow-id %s` or `starter logs -f %s`, or stop it with `starter cancel %s`",
+		e.id, e.id, e.id, e.id)
+}
+
+func (e *alreadyRunningError) Unwrap() error { return e.err }
 
 // buildJob is s.job.build, returning when ctx ends even while stdin
 // (--input -) is being read: that read is left to the exiting process.
