@@ -79,8 +79,8 @@ func (h *harness) setUp(ctx context.Context) error {
 	if raceEnabled {
 		args = append(args, "-race")
 	}
-	if out, err := goCmd(ctx, h.root, append(args, "./worker", "./starter")...); err != nil {
-		return fmt.Errorf("build worker and starter: %w: %s", err, out)
+	if out, err := goCmd(ctx, h.root, append(args, "./worker", "./starter", "./internal/ecslocal/cmd/ecslocal")...); err != nil {
+		return fmt.Errorf("build worker, starter and ecslocal: %w: %s", err, out)
 	}
 
 	h.defaultsFile = filepath.Join(h.dir, "job-defaults.json")

@@ -13,15 +13,19 @@ import (
 // Timeouts of the activities. The waits take theirs from the job's poll
 // interval and start timeout.
 const (
-	prepareTimeout    = time.Minute
-	registerTimeout   = 2 * time.Minute
-	registerTotal     = 10 * time.Minute
-	runTaskTimeout    = 3 * time.Minute // one attempt, including the activity's own capacity retries
-	runTaskTotal      = 10 * time.Minute
-	stopTimeout       = time.Minute
-	stopTotal         = 5 * time.Minute
-	deregisterTimeout = time.Minute
-	deregisterTotal   = 5 * time.Minute
+	prepareTimeout  = time.Minute
+	registerTimeout = 2 * time.Minute
+	registerTotal   = 10 * time.Minute
+	runTaskTimeout  = 3 * time.Minute // one attempt, including the activity's own capacity retries (before owned-tasks)
+	// runTaskCallTimeout bounds one RunTask attempt since owned-tasks: one
+	// call, with the SDK retryer's retries of throttling and transport
+	// errors under the same token.
+	runTaskCallTimeout = time.Minute
+	runTaskTotal       = 10 * time.Minute
+	stopTimeout        = time.Minute
+	stopTotal          = 5 * time.Minute
+	deregisterTimeout  = time.Minute
+	deregisterTotal    = 5 * time.Minute
 
 	// finishAttemptTimeout bounds one attempt of WaitForTaskFinish. A task
 	// may run for days: an attempt that times out is retried, and resumes

@@ -108,7 +108,11 @@ func (r *run) nextToken() string {
 // pass is retried under a new token after a backoff, up to
 // runTaskFailureAttempts RunTasks in all, unless the workflow is cancelled.
 func (r *run) startTask(in activities.RunTaskInput, summary string) (*activities.TaskRef, error) {
-	ctx := workflow.WithActivityOptions(r.cleanup, runTaskOptions(summary))
+	opts := runTaskOptions(summary)
+	if r.owned {
+		opts.StartToCloseTimeout = runTaskCallTimeout // one call now: a lost worker is retried sooner
+	}
+	ctx := workflow.WithActivityOptions(r.cleanup, opts)
 	for n := 1; ; n++ {
 		in.ClientToken = r.nextToken()
 		var ref activities.TaskRef
