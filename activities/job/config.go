@@ -123,9 +123,26 @@ type Config struct {
 	Region string `json:"region,omitempty"`
 	// RoleArn is an IAM role assumed (STS) for this job's AWS calls.
 	RoleArn string `json:"roleArn,omitempty"`
-	// AllowNonZeroExit completes the workflow on a non-zero exit code
-	// instead of failing it.
+	// AllowNonZeroExit completes the workflow on a non-zero exit code of
+	// the orchestrated container instead of failing it. It excuses exit
+	// codes only: a task ECS stopped (SpotInterruption, UserInitiated, ...)
+	// or another essential container's failure still fails the workflow.
 	AllowNonZeroExit bool `json:"allowNonZeroExit,omitempty"`
+	// RetryOnInterruption is how many times a task the infrastructure
+	// interrupted (stopCode SpotInterruption, TerminationNotice or
+	// InfrastructureHealth) runs again as a new task (default 0, at most 10).
+	RetryOnInterruption int `json:"retryOnInterruption,omitempty"`
+	// InterruptionFallback is the capacity the retries of an interrupted
+	// task run on, e.g. {"launchType": "FARGATE"} after FARGATE_SPOT; none
+	// means the job's own. Needs RetryOnInterruption.
+	InterruptionFallback *Fallback `json:"interruptionFallback,omitempty"`
+}
+
+// Fallback is the capacity a retried task runs on: a launch type (FARGATE,
+// FARGATE_SPOT, EC2, EXTERNAL) or a capacity provider strategy, not both.
+type Fallback struct {
+	LaunchType               string             `json:"launchType,omitempty"`
+	CapacityProviderStrategy []CapacityProvider `json:"capacityProviderStrategy,omitempty"`
 }
 
 // CapacityProvider is one entry of a capacity provider strategy.

@@ -66,6 +66,8 @@ func prepareParsed(pj *parsedJob, opts PrepareOptions) (*Prepared, error) {
 		PollIntervalSeconds:         DefaultPollIntervalSeconds,
 		StreamOutput:                cfg.StreamOutput,
 		AllowNonZeroExit:            cfg.AllowNonZeroExit,
+		RetryOnInterruption:         cfg.RetryOnInterruption,
+		Fallback:                    cfg.InterruptionFallback,
 		AutoDeregister:              cfg.AutoDeregisterTaskDefinition,
 		MatchLatestRevisionInFamily: cfg.MatchLatestRevisionInFamily,
 		ConfigureCloudwatchLogs:     logs,
@@ -118,6 +120,7 @@ func prepareParsed(pj *parsedJob, opts PrepareOptions) (*Prepared, error) {
 		p.TaskDefinition = def
 		p.TaskDefinitionDigest = digest
 		p.ContainerName = name
+		p.Essential = essentialContainers(def)
 		p.NetworkMode = stringAt(def, "networkMode")
 		container := containerByName(def, name)
 		p.Image = stringAt(container, "image")

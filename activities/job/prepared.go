@@ -33,12 +33,21 @@ type Prepared struct {
 	Image string `json:"image,omitempty"`
 
 	// Resolved settings, defaults applied.
-	StartTimeoutSeconds         int     `json:"startTimeoutSeconds"`
-	PollIntervalSeconds         float64 `json:"pollIntervalSeconds"`
-	StreamOutput                bool    `json:"streamOutput,omitempty"`
-	AllowNonZeroExit            bool    `json:"allowNonZeroExit,omitempty"`
-	AutoDeregister              bool    `json:"autoDeregister,omitempty"`
-	MatchLatestRevisionInFamily bool    `json:"matchLatestRevisionInFamily,omitempty"`
+	StartTimeoutSeconds int     `json:"startTimeoutSeconds"`
+	PollIntervalSeconds float64 `json:"pollIntervalSeconds"`
+	StreamOutput        bool    `json:"streamOutput,omitempty"`
+	AllowNonZeroExit    bool    `json:"allowNonZeroExit,omitempty"`
+	// RetryOnInterruption and Fallback are the job's retries of a task the
+	// infrastructure interrupted, and the capacity they run on (nil: the
+	// job's own).
+	RetryOnInterruption int       `json:"retryOnInterruption,omitempty"`
+	Fallback            *Fallback `json:"fallback,omitempty"`
+	// Essential names the task definition's essential containers, when
+	// known (always for a prepared definition; after Resolve for an
+	// ARN-given one): a job succeeds only if none of them failed.
+	Essential                   []string `json:"essential,omitempty"`
+	AutoDeregister              bool     `json:"autoDeregister,omitempty"`
+	MatchLatestRevisionInFamily bool     `json:"matchLatestRevisionInFamily,omitempty"`
 
 	// Warnings are the configuration warnings found while preparing, to be
 	// logged by the activity and shown to the user.

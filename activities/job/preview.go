@@ -20,6 +20,9 @@ type PreviewResult struct {
 	TaskDefinition map[string]any `json:"taskDefinition"`
 	// TaskRunRequest is the RunTask body, customizations applied.
 	TaskRunRequest map[string]any `json:"taskRunRequest"`
+	// FallbackRunRequest is the RunTask body of the retries of an
+	// interrupted task (interruptionFallback); nil without a fallback.
+	FallbackRunRequest map[string]any `json:"fallbackRunTaskRequest,omitempty"`
 	// Warnings are the job's configuration warnings and the preview's notes.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -70,5 +73,15 @@ func Preview(raw []byte, opts PrepareOptions) (*PreviewResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PreviewResult{TaskDefinition: p.TaskDefinition, TaskRunRequest: req, Warnings: warnings}, nil
+	out := &PreviewResult{TaskDefinition: p.TaskDefinition, TaskRunRequest: req, Warnings: warnings}
+	if p.Fallback != nil {
+		fb, err := p.OnFallback()
+		if err != nil {
+			return nil, err
+		}
+		if out.FallbackRunRequest, err = BuildRunRequest(fb, arn, network, "", ""); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

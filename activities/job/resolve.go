@@ -45,6 +45,7 @@ func (p *Prepared) Resolve(def *types.TaskDefinition) (*Prepared, error) {
 		}
 	}
 	out.ContainerName = name
+	out.Essential = essentialContainers(m)
 	out.Image = stringAt(c, "image")
 	out.NetworkMode = networkModeOrDefault(string(def.NetworkMode))
 	out.LogGroup, out.LogRegion, out.LogStreamPrefix, _ = awslogsOfContainer(c)

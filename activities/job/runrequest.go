@@ -53,14 +53,7 @@ func prepareRunRequest(cfg *Config, lc launchChoice, containerName string, byArn
 	}
 
 	// Launch type and capacity providers.
-	var strategy []any
-	for _, cp := range cfg.CapacityProviderStrategy {
-		item := map[string]any{"capacityProvider": cp.CapacityProvider, "weight": cp.Weight}
-		if cp.Base != 0 {
-			item["base"] = cp.Base
-		}
-		strategy = append(strategy, item)
-	}
+	strategy := strategyBody(cfg.CapacityProviderStrategy)
 	if len(strategy) == 0 {
 		strategy = arrayAt(req, "capacityProviderStrategy")
 	}

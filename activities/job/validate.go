@@ -42,6 +42,9 @@ func validate(cfg *Config, logs bool) error {
 			return errorf(p+".base", "must be between 0 and 100000, got %d", cp.Base)
 		}
 	}
+	if err := validateInterruption(cfg); err != nil {
+		return err
+	}
 	if err := validateARN(cfg); err != nil {
 		return err
 	}
