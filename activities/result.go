@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -31,6 +32,7 @@ func taskResult(ref TaskRef, t *types.Task) *TaskResult {
 	}
 	for _, c := range t.Containers {
 		cr := ContainerResult{Name: aws.ToString(c.Name), Reason: aws.ToString(c.Reason)}
+		cr.Essential = slices.Contains(ref.Essential, cr.Name)
 		if c.ExitCode != nil {
 			code := int(*c.ExitCode)
 			cr.ExitCode = &code

@@ -45,6 +45,9 @@ func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, er
 	clients := a.clients.get(key.Region, key.RoleArn)
 
 	p, err := resolve(ctx, clients.ECS, p, defArn)
+	if err == nil && in.OnFallback {
+		p, err = p.OnFallback()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +87,7 @@ func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (*TaskRef, er
 		ContainerName:     p.ContainerName,
 		LastStatus:        aws.ToString(task.LastStatus),
 		Owner:             in.Owner,
+		Essential:         p.Essential,
 	}
 	if ref.TaskDefinitionArn == "" {
 		ref.TaskDefinitionArn = defArn

@@ -38,6 +38,9 @@ type RunTaskInput struct {
 	// and to return it instead of starting another: a reset run's client
 	// token may have expired since the run it replaced started the task.
 	Adopt bool `json:"adopt,omitempty"`
+	// OnFallback runs the task on the job's interruptionFallback capacity:
+	// the retry of a task the infrastructure interrupted.
+	OnFallback bool `json:"onFallback,omitempty"`
 }
 
 // TaskRef locates a running task and the clients that reach it.
@@ -65,6 +68,9 @@ type TaskRef struct {
 	// Owner is the workflow execution the task's tags name; nil for a task
 	// started before owner tags.
 	Owner *job.Owner `json:"owner,omitempty"`
+	// Essential names the task's essential containers; nil when unknown
+	// (tasks started before it was recorded).
+	Essential []string `json:"essential,omitempty"`
 }
 
 // cluster is the cluster to address the task in: as ECS returned it, else
@@ -100,6 +106,19 @@ type ContainerResult struct {
 	// ExitCode is nil when ECS reported none.
 	ExitCode *int   `json:"exitCode,omitempty"`
 	Reason   string `json:"reason,omitempty"`
+	// Essential is set for an essential container (when the task's
+	// essential containers are known).
+	Essential bool `json:"essential,omitempty"`
+}
+
+// TaskAttempt is one task a job ran: the job runs another after one the
+// infrastructure interrupted (retryOnInterruption).
+type TaskAttempt struct {
+	TaskArn       string `json:"taskArn"`
+	StopCode      string `json:"stopCode,omitempty"`
+	StoppedReason string `json:"stoppedReason,omitempty"`
+	// ExitCode is the orchestrated container's, -1 when ECS reported none.
+	ExitCode int `json:"exitCode"`
 }
 
 // TaskResult is the outcome of a job: the workflow's result.
@@ -118,6 +137,9 @@ type TaskResult struct {
 	StoppedAt     *time.Time        `json:"stoppedAt,omitempty"`
 	LogGroup      string            `json:"logGroup,omitempty"`
 	LogStream     string            `json:"logStream,omitempty"`
+	// Attempts are the job's tasks in order, this one last: more than one
+	// when interrupted tasks were run again. Set by the workflow.
+	Attempts []TaskAttempt `json:"attempts,omitempty"`
 }
 
 // StopInput is the input of StopTask.
