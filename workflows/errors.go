@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
+	"github.com/temporal-ecs/temporal-ecs/activities/job"
 )
 
 // stepError wraps the error that failed a step of the workflow. The result
@@ -71,6 +72,53 @@ func outOfTime(err error) bool {
 	}
 	var act *temporal.ActivityError
 	return errors.As(err, &act) && act.RetryState() == enumspb.RETRY_STATE_TIMEOUT
+}
+
+// outcomeError is the failure a stopped task deserves, nil for a success:
+// the task must have stopped because its containers exited
+// (EssentialContainerExited), the orchestrated container must have exited
+// 0 (unless allowNonZeroExit) and no other essential container may have
+// exited non-zero. A task ECS or someone else stopped fails with the stop
+// code as the type (SpotInterruption, UserInitiated, ...), whatever its
+// exit codes. Every failure carries the result as its details.
+func outcomeError(p *job.Prepared, res *activities.TaskResult) error {
+	if res.StopCode != "" && res.StopCode != stopCodeEssentialExited {
+		msg := fmt.Sprintf("task %s was stopped (%s: %s) before its containers exited by themselves; container %q %s",
+			res.TaskArn, res.StopCode, res.StoppedReason, p.ContainerName, exitPhrase(res.ExitCode))
+		if res.StopCode == stopCodeUserInitiated {
+			msg = fmt.Sprintf("task %s was stopped from outside this workflow (%s: %s); container %q %s",
+				res.TaskArn, res.StopCode, res.StoppedReason, p.ContainerName, exitPhrase(res.ExitCode))
+		}
+		return temporal.NewNonRetryableApplicationError(msg, res.StopCode, nil, res)
+	}
+	if res.ExitCode != 0 && !p.AllowNonZeroExit {
+		return nonZeroExit(p.ContainerName, res)
+	}
+	for _, c := range res.Containers {
+		if c.Name == p.ContainerName || !c.Essential || c.ExitCode == nil || *c.ExitCode == 0 {
+			continue
+		}
+		msg := fmt.Sprintf("essential container %q of task %s exited with code %d", c.Name, res.TaskArn, *c.ExitCode)
+		if c.Reason != "" {
+			msg += " (" + c.Reason + ")"
+		}
+		return temporal.NewNonRetryableApplicationError(msg, ErrEssentialContainerFailed, nil, res)
+	}
+	return nil
+}
+
+// Stop codes the outcome tells apart.
+const (
+	stopCodeEssentialExited = "EssentialContainerExited"
+	stopCodeUserInitiated   = "UserInitiated"
+)
+
+// exitPhrase says how the orchestrated container exited.
+func exitPhrase(code int) string {
+	if code == -1 {
+		return "reported no exit code"
+	}
+	return fmt.Sprintf("exited with code %d", code)
 }
 
 // nonZeroExit is the failure of a task whose container did not exit with 0.

@@ -56,7 +56,10 @@ type fakes struct {
 	startedAfterStop *activities.WaitForStartResult
 	stoppedBeforeRun activities.TaskResult
 
-	finished  activities.TaskResult
+	finished activities.TaskResult
+	// finishes, when set, are what the first WaitForTaskFinish calls
+	// return, in order; finished follows.
+	finishes  []activities.TaskResult
 	finishErr error
 	finishIn  time.Duration
 	// stoppedIn is how long WaitForTaskFinish takes once StopTask was
@@ -242,6 +245,9 @@ func (f *fakes) install(env *testsuite.TestWorkflowEnvironment) {
 				return nil, f.finishErr
 			}
 			r := f.finished
+			if n := len(f.finishWaits); n <= len(f.finishes) {
+				r = f.finishes[n-1]
+			}
 			return &r, nil
 		})
 	env.OnActivity(a.StopTask, mock.Anything, mock.Anything).Return(

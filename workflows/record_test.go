@@ -63,6 +63,8 @@ var recordedScenarios = []struct {
 	{name: "runtask-gave-up", check: requireErrorType(activities.ErrNetworkConfiguration)},
 	{name: "definition-inactive", check: func(t *testing.T, err error) { require.NoError(t, err) }},
 	{name: "runtask-failure", check: func(t *testing.T, err error) { require.NoError(t, err) }},
+	{name: "interrupted-retried", check: func(t *testing.T, err error) { require.NoError(t, err) }},
+	{name: "sidecar-failed", check: requireErrorType(ErrEssentialContainerFailed)},
 }
 
 func requireErrorType(typ string) func(t *testing.T, err error) {
@@ -150,10 +152,19 @@ type recorderFakes struct {
 	stopped   map[string]chan struct{} // task ARN → closed by StopTask
 	registers map[string]int           // run ID → GetOrRegisterTaskDefinition calls
 	runTasks  map[string]int           // run ID → RunTask calls
+	finishes  map[string]int           // run ID → WaitForTaskFinish calls
 }
 
 func newRecorderFakes() *recorderFakes {
-	return &recorderFakes{stopped: map[string]chan struct{}{}, registers: map[string]int{}, runTasks: map[string]int{}}
+	return &recorderFakes{stopped: map[string]chan struct{}{}, registers: map[string]int{}, runTasks: map[string]int{}, finishes: map[string]int{}}
+}
+
+// firstFinish reports whether this is the run's first WaitForTaskFinish.
+func (f *recorderFakes) firstFinish(runID string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.finishes[runID]++
+	return f.finishes[runID] == 1
 }
 
 // firstRunTask reports whether this is the run's first RunTask call.
@@ -191,7 +202,7 @@ func (f *recorderFakes) register(w worker.Registry) {
 	reg(f.deregister, "DeregisterTaskDefinition")
 }
 
-func (f *recorderFakes) prepare(_ context.Context, in activities.PrepareInput) (*job.Prepared, error) {
+func (f *recorderFakes) prepare(ctx context.Context, in activities.PrepareInput) (*job.Prepared, error) {
 	var cfg struct {
 		Image   string `json:"image"`
 		Cluster string `json:"cluster"`
@@ -199,12 +210,17 @@ func (f *recorderFakes) prepare(_ context.Context, in activities.PrepareInput) (
 	if err := json.Unmarshal(in.Job, &cfg); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrInvalidJobConfiguration, nil)
 	}
-	return &job.Prepared{
+	p := &job.Prepared{
 		Region: "eu-west-1", Cluster: cfg.Cluster, ContainerName: "main", Image: cfg.Image,
 		TaskDefinition:      map[string]any{"family": "temporal-ecs"},
 		RunRequest:          map[string]any{"cluster": cfg.Cluster},
 		StartTimeoutSeconds: 300, PollIntervalSeconds: 1, StreamOutput: true, AutoDeregister: true,
-	}, nil
+	}
+	if scenario(ctx) == "interrupted-retried" {
+		p.RetryOnInterruption = 1
+		p.Fallback = &job.Fallback{LaunchType: job.LaunchTypeFargate}
+	}
+	return p, nil
 }
 
 func (f *recorderFakes) getOrRegister(ctx context.Context, _ *job.Prepared) (*activities.RegisterResult, error) {
@@ -288,6 +304,16 @@ func (f *recorderFakes) waitForFinish(ctx context.Context, in activities.WaitInp
 	switch scenario(ctx) {
 	case "success", "definition-inactive", "runtask-failure":
 		return f.result(in, 0, "EssentialContainerExited"), nil
+	case "interrupted-retried":
+		if f.firstFinish(activity.GetInfo(ctx).WorkflowExecution.RunID) {
+			return f.result(in, 0, "SpotInterruption"), nil
+		}
+		return f.result(in, 0, "EssentialContainerExited"), nil
+	case "sidecar-failed":
+		r := f.result(in, 0, "EssentialContainerExited")
+		r.Containers[0].Essential = true
+		r.Containers = append(r.Containers, activities.ContainerResult{Name: "proxy", ExitCode: new(1), Essential: true})
+		return r, nil
 	case "exit-nonzero":
 		return f.result(in, 3, "EssentialContainerExited"), nil
 	case "start-timeout": // stopped by the start wait

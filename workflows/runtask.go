@@ -31,7 +31,9 @@ import (
 // workflow, after a backoff, under the next client token.
 func (r *run) runTask() error {
 	r.setPhase(PhaseStarting)
-	r.owned = r.changed(changeOwnedTasks)
+	if r.tokens == 0 {
+		r.owned = r.changed(changeOwnedTasks)
+	}
 	in := r.runTaskInput()
 	ref, err := r.startTask(in, runTaskSummary(r.job))
 	switch {
@@ -68,7 +70,10 @@ func (r *run) runTaskInput() activities.RunTaskInput {
 	owner := r.owner()
 	in.Owner = &owner
 	in.StartedBy = owner.StartedBy()
-	in.Adopt = owner.OriginalRunID != owner.RunID
+	// A reset run adopts the task of the run it replaced; a task run again
+	// after an interruption is a new one, on the fallback capacity.
+	in.Adopt = owner.OriginalRunID != owner.RunID && len(r.attempts) == 0
+	in.OnFallback = len(r.attempts) > 0
 	return in
 }
 

@@ -51,6 +51,10 @@ type Status struct {
 	LogGroup  string `json:"logGroup,omitempty"`
 	LogStream string `json:"logStream,omitempty"`
 	LogRegion string `json:"logRegion,omitempty"`
+	// Attempts are the tasks the job ran that ended, in order, with their
+	// stop codes and reasons: more than one when tasks the infrastructure
+	// interrupted ran again (retryOnInterruption).
+	Attempts []activities.TaskAttempt `json:"attempts,omitempty"`
 	// Error is the failure message of a failed workflow.
 	Error string `json:"error,omitempty"`
 	// Warnings are configuration warnings and cleanup problems.
@@ -65,6 +69,7 @@ func (s Status) clone() Status {
 		c.ExitCode = &code
 	}
 	c.Warnings = append([]string(nil), s.Warnings...)
+	c.Attempts = append([]activities.TaskAttempt(nil), s.Attempts...)
 	return c
 }
 
@@ -129,6 +134,11 @@ func (s Status) markdown() string {
 	}
 	if s.LogGroup != "" {
 		line("Logs", code(s.LogGroup+"/"+s.LogStream))
+	}
+	if len(s.Attempts) > 1 {
+		for i, a := range s.Attempts {
+			line(fmt.Sprintf("Attempt %d", i+1), code(a.TaskArn)+" "+code(a.StopCode)+" "+a.StoppedReason)
+		}
 	}
 	line("Error", s.Error)
 	for _, w := range s.Warnings {

@@ -35,6 +35,14 @@ const (
 	// run on their own task queue (WaitQueue), so that no long wait holds
 	// a slot that a stop needs.
 	changeOwnedTasks = "owned-tasks"
+	// changeHonestOutcomes: a task succeeds only when its containers
+	// stopped it (EssentialContainerExited), the orchestrated container
+	// exited 0 and no other essential container failed; otherwise the
+	// workflow fails with the stop code, EssentialContainerFailed or
+	// TaskExitedNonZero. A task the infrastructure interrupted runs again
+	// (retryOnInterruption), on the fallback capacity when the job has one,
+	// and every attempt is in the result and the status.
+	changeHonestOutcomes = "honest-outcomes"
 )
 
 // changed reports whether this execution runs with the change id (version 1).

@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -69,6 +70,10 @@ type run struct {
 	// counts the client tokens its RunTask activities have used.
 	owned  bool
 	tokens int
+	// attempts are the tasks that ended, in order (changeHonestOutcomes);
+	// retrying is set when the last one was interrupted and runs again.
+	attempts []activities.TaskAttempt
+	retrying bool
 }
 
 func (r *run) query() (Status, error) { return r.status.clone(), nil }
@@ -83,10 +88,16 @@ func (r *run) execute(jobConfig json.RawMessage) (*activities.TaskResult, error)
 	if err := r.ctx.Err(); err != nil {
 		return nil, r.endBeforeTask(err)
 	}
-	if err := r.runTask(); err != nil {
-		return nil, r.endBeforeTask(err)
+	for {
+		if err := r.runTask(); err != nil {
+			return nil, r.endBeforeTask(err)
+		}
+		res, err := r.watch()
+		if !r.retrying {
+			return res, err
+		}
+		r.retrying, r.task, r.stopped = false, nil, false
 	}
-	return r.watch()
 }
 
 func (r *run) prepare(jobConfig json.RawMessage) error {
@@ -199,14 +210,35 @@ func (r *run) awaitUnlessCancelled(f workflow.Future) bool {
 	return ready
 }
 
-// complete ends the workflow for a task that stopped by itself.
+// complete ends the workflow for a task that stopped without this
+// workflow stopping it, or, for a task the infrastructure interrupted with
+// retries left, sets r.retrying for execute to run it again.
 func (r *run) complete(res *activities.TaskResult) (*activities.TaskResult, error) {
 	r.status.setResult(res)
 	r.logger.Info("Task stopped", "TaskArn", res.TaskArn, "ExitCode", res.ExitCode,
 		"StopCode", res.StopCode, "StoppedReason", res.StoppedReason)
+	honest := r.changed(changeHonestOutcomes)
+	if !honest {
+		r.deregister()
+		if res.ExitCode != 0 && !r.job.AllowNonZeroExit {
+			return nil, nonZeroExit(r.job.ContainerName, res)
+		}
+		return res, nil
+	}
+	r.attempts = append(r.attempts, activities.TaskAttempt{
+		TaskArn: res.TaskArn, StopCode: res.StopCode, StoppedReason: res.StoppedReason, ExitCode: res.ExitCode,
+	})
+	res.Attempts = slices.Clone(r.attempts)
+	r.status.Attempts = res.Attempts
+	if job.Interrupted(res.StopCode) && len(r.attempts) <= r.job.RetryOnInterruption && r.ctx.Err() == nil {
+		r.logger.Warn("The infrastructure interrupted the task: running it again", "TaskArn", res.TaskArn,
+			"StopCode", res.StopCode, "Attempt", len(r.attempts), "RetryOnInterruption", r.job.RetryOnInterruption)
+		r.retrying = true
+		return nil, nil
+	}
 	r.deregister()
-	if res.ExitCode != 0 && !r.job.AllowNonZeroExit {
-		return nil, nonZeroExit(r.job.ContainerName, res)
+	if err := outcomeError(r.job, res); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

@@ -284,14 +284,12 @@ func TestRunECSTaskNonZeroExit(t *testing.T) {
 func TestRunECSTaskNoExitCode(t *testing.T) {
 	f := newFakes()
 	f.finished.ExitCode = -1
-	f.finished.StopCode, f.finished.StoppedReason = "SpotInterruption", "Your Spot Task was interrupted."
 	env := newEnv(t, f)
 	execute(t, env)
 
 	app := appError(t, env)
 	assert.Equal(t, ErrTaskExitedNonZero, app.Type())
 	assert.Contains(t, app.Error(), "without an exit code")
-	assert.Contains(t, app.Error(), "SpotInterruption")
 }
 
 func TestRunECSTaskAllowNonZeroExit(t *testing.T) {
