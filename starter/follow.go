@@ -160,6 +160,13 @@ func statusLine(s workflows.Status) string {
 	if s.StopCode != "" {
 		parts = append(parts, "stopCode="+s.StopCode)
 	}
+	if len(s.Attempts) > 1 {
+		var tries []string
+		for _, a := range s.Attempts {
+			tries = append(tries, fmt.Sprintf("%s (%s: %s)", a.TaskArn, a.StopCode, a.StoppedReason))
+		}
+		parts = append(parts, "attempts="+strings.Join(tries, ", "))
+	}
 	return strings.Join(parts, " ")
 }
 

@@ -51,6 +51,8 @@ var jobFields = []jobField{
 	{"cloudwatch-logs-prefix", "cloudwatchLogsPrefix", "awslogs stream `prefix` (default temporal-ecs)", str},
 	{"cloudwatch-logs-option", "cloudwatchLogsOptions", "extra awslogs option `KEY=VALUE` (repeatable)", kv},
 	{"allow-non-zero-exit", "allowNonZeroExit", "complete the workflow even when the container exits non-zero", boolean},
+	{"retry-on-interruption", "retryOnInterruption", "run a task the infrastructure interrupted (SpotInterruption, TerminationNotice, InfrastructureHealth) again, up to `N` times", num},
+	{"interruption-fallback", "interruptionFallback.launchType", "`launch type` the retries of an interrupted task run on (e.g. FARGATE after FARGATE_SPOT)", str},
 	{"region", "region", "AWS `region` of the job (default: the worker's)", str},
 	{"role-arn", "roleArn", "IAM role `ARN` the worker assumes for this job's AWS calls", str},
 	{"task-start-timeout", "taskStartTimeoutSeconds", "`seconds` to wait for the task to start (default 300)", num},

@@ -169,11 +169,19 @@ func TestExitCodes(t *testing.T) {
 	assert.Equal(t, 1, f.exitCode(outcome{result: &activities.TaskResult{ExitCode: -1}}, false), "no exit code")
 
 	exited := temporal.NewNonRetryableApplicationError("container exited with code 3", workflows.ErrTaskExitedNonZero, nil,
-		activities.TaskResult{ExitCode: 3})
+		activities.TaskResult{TaskArn: "arn:task", ExitCode: 3})
 	assert.Equal(t, 3, f.exitCode(outcome{err: exited}, false))
 	wrapped := temporal.NewApplicationErrorWithOptions("step failed", workflows.ErrTaskExitedNonZero,
 		temporal.ApplicationErrorOptions{Cause: exited})
 	assert.Equal(t, 3, f.exitCode(outcome{err: wrapped}, false), "details found below a wrapping error of the same type")
+
+	spot := func(exit int) error {
+		return temporal.NewNonRetryableApplicationError("task arn:task was stopped (SpotInterruption: interrupted)", "SpotInterruption", nil,
+			activities.TaskResult{TaskArn: "arn:task", ExitCode: exit, StopCode: "SpotInterruption"})
+	}
+	assert.Equal(t, 1, f.exitCode(outcome{err: spot(0)}, false), "an interrupted task that exited 0 did not succeed")
+	assert.Contains(t, stderr.String(), "SpotInterruption: task arn:task was stopped")
+	assert.Equal(t, 143, f.exitCode(outcome{err: spot(143)}, false), "the container's code when it is not 0")
 
 	assert.Equal(t, 130, f.exitCode(outcome{err: temporal.NewCanceledError()}, true), "cancelled by this starter")
 	assert.Equal(t, 1, f.exitCode(outcome{err: temporal.NewCanceledError()}, false), "cancelled by someone else")

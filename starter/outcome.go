@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
-	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
 
 // outcome is how a followed workflow ended.
@@ -28,7 +27,8 @@ func awaitOutcome(ctx context.Context, tc client.Client, workflowID, runID strin
 }
 
 // taskResult returns the task's result: the workflow's result, or the
-// one a TaskExitedNonZero failure or a cancellation carries.
+// one a task's failure (TaskExitedNonZero, a stop code,
+// EssentialContainerFailed) or a cancellation carries.
 func (o outcome) taskResult() *activities.TaskResult {
 	if o.result != nil {
 		return o.result
@@ -49,15 +49,17 @@ func (o outcome) taskResult() *activities.TaskResult {
 	return nil
 }
 
-// exitError returns the TaskExitedNonZero application error in err's
-// chain that carries the task's result, if any.
+// exitError returns the application error in err's chain that carries the
+// task's result (the workflow's failure for a task that ran and ended
+// badly: TaskExitedNonZero, a stop code, EssentialContainerFailed), if any.
 func exitError(err error) *temporal.ApplicationError {
 	for err != nil {
 		var app *temporal.ApplicationError
 		if !errors.As(err, &app) {
 			return nil
 		}
-		if app.Type() == workflows.ErrTaskExitedNonZero && app.HasDetails() {
+		var res activities.TaskResult
+		if app.HasDetails() && app.Details(&res) == nil && res.TaskArn != "" {
 			return app
 		}
 		err = app.Unwrap()
@@ -85,8 +87,10 @@ func (f *follower) exitCode(out outcome, cancelled bool) int {
 		}
 		return 1
 	case exitError(out.err) != nil && res != nil:
-		f.note("%s", exitError(out.err).Message())
-		if res.ExitCode < 0 {
+		// The container's code when it is not 0; else 1: a task stopped
+		// from outside that exited 0 did not succeed.
+		f.note("%s: %s", exitError(out.err).Type(), exitError(out.err).Message())
+		if res.ExitCode <= 0 {
 			return 1
 		}
 		return res.ExitCode

@@ -42,12 +42,14 @@ func previewCmd(_ context.Context, c *cli, args []string) (int, error) {
 	for _, w := range res.Warnings {
 		fmt.Fprintln(c.stderr, "starter: warning:", w)
 	}
-	// stdout holds only the two request bodies, for jq and diffs.
+	// stdout holds only the request bodies, for jq and diffs: the fallback
+	// RunTask request too when the job retries interrupted tasks on one.
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return 0, enc.Encode(struct {
-		TaskDefinition map[string]any `json:"taskDefinition"`
-		TaskRunRequest map[string]any `json:"taskRunRequest"`
-	}{res.TaskDefinition, res.TaskRunRequest})
+		TaskDefinition     map[string]any `json:"taskDefinition"`
+		TaskRunRequest     map[string]any `json:"taskRunRequest"`
+		FallbackRunRequest map[string]any `json:"fallbackRunTaskRequest,omitempty"`
+	}{res.TaskDefinition, res.TaskRunRequest, res.FallbackRunRequest})
 }

@@ -249,3 +249,17 @@ func TestPreviewPrintsPlaceholdersUnescaped(t *testing.T) {
 	assert.Contains(t, stdout.String(), `"<loaded from the default VPC at runtime>"`)
 	assert.NotContains(t, stdout.String(), `\u003c`, "no HTML escaping of < and >")
 }
+
+// The retries of an interrupted task run on the fallback: preview shows
+// that request beside the first.
+func TestPreviewShowsTheInterruptionFallback(t *testing.T) {
+	c, stdout, errOut := testCLI(nil)
+	require.Equal(t, 0, cliMain([]string{"preview", "--image", "busybox", "--launch-type", "FARGATE_SPOT",
+		"--retry-on-interruption", "2", "--interruption-fallback", "FARGATE"}, c), errOut.String())
+	var out map[string]map[string]any
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), stdout.String())
+	assert.Equal(t, []any{map[string]any{"capacityProvider": "FARGATE_SPOT", "weight": float64(1)}}, out["taskRunRequest"]["capacityProviderStrategy"])
+	require.Contains(t, out, "fallbackRunTaskRequest")
+	assert.Equal(t, "FARGATE", out["fallbackRunTaskRequest"]["launchType"])
+	assert.NotContains(t, out["fallbackRunTaskRequest"], "capacityProviderStrategy")
+}
