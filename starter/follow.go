@@ -160,7 +160,7 @@ func statusLine(s workflows.Status) string {
 	if s.StopCode != "" {
 		parts = append(parts, "stopCode="+s.StopCode)
 	}
-	if len(s.Attempts) > 1 {
+	if len(s.Attempts) > 0 {
 		var tries []string
 		for _, a := range s.Attempts {
 			tries = append(tries, fmt.Sprintf("%s (%s: %s)", a.TaskArn, a.StopCode, a.StoppedReason))

@@ -135,7 +135,7 @@ func (s Status) markdown() string {
 	if s.LogGroup != "" {
 		line("Logs", code(s.LogGroup+"/"+s.LogStream))
 	}
-	if len(s.Attempts) > 1 {
+	if len(s.Attempts) > 0 {
 		for i, a := range s.Attempts {
 			line(fmt.Sprintf("Attempt %d", i+1), code(a.TaskArn)+" "+code(a.StopCode)+" "+a.StoppedReason)
 		}
