@@ -57,6 +57,7 @@ var commands = []command{
 	{"logs", "[flags] WORKFLOW_ID", "print a job's container logs (-f to follow)", logsCmd},
 	{"cancel", "[flags] WORKFLOW_ID", "cancel a job: its ECS task is stopped", cancelCmd},
 	{"preview", "[flags] [--] [command ...]", "print the task definition and RunTask request a job would send, without calling AWS or Temporal", previewCmd},
+	{"schema", "", "print the JSON Schema of the job configuration (for editors and validators)", schemaCmd},
 }
 
 func usage(w io.Writer) {

@@ -53,6 +53,15 @@ type Config struct {
 	// Env is set on the orchestrated container at run time. A null value
 	// removes a variable the task definition sets.
 	Env map[string]*string `json:"env,omitempty"`
+	// Secrets maps environment variable names of the orchestrated container
+	// to where ECS reads their values at task start (valueFrom): a Secrets
+	// Manager secret ARN, optionally followed by :json-key:version-stage:
+	// version-id, or an SSM Parameter Store parameter name or ARN. They are
+	// set in the task definition, replacing the base definition's secrets
+	// of the same names (ECS cannot override secrets at run time), and need
+	// an executionRoleArn allowed to read them. Only the references travel
+	// through Temporal, never the values.
+	Secrets map[string]string `json:"secrets,omitempty"`
 	// CPU (CPU units) and Memory (MiB): task-level for FARGATE, container-level
 	// for EC2; when given, also sent as run-time overrides. Defaults 1024 and
 	// 2048 unless the task definition has them.

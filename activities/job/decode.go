@@ -36,12 +36,18 @@ func parseJob(raw, defaults []byte) (*parsedJob, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := dropSchemaKey(job); err != nil {
+		return nil, err
+	}
 	if err := normalizeAndCheck(job); err != nil {
 		return nil, err
 	}
 	def := map[string]any{}
 	if len(bytes.TrimSpace(defaults)) > 0 {
 		if def, err = parseObject(defaults); err != nil {
+			return nil, fromDefaults(err)
+		}
+		if err := dropSchemaKey(def); err != nil {
 			return nil, fromDefaults(err)
 		}
 		if err := normalizeAndCheck(def); err != nil {
@@ -147,6 +153,9 @@ func normalizeAndCheck(obj map[string]any) error {
 		return err
 	}
 	if rr, ok := obj["taskRunRequest"].(map[string]any); ok {
+		if err := checkOverrideSecrets(rr); err != nil {
+			return err
+		}
 		if err := normalizeRunRequest(rr, "taskRunRequest"); err != nil {
 			return err
 		}

@@ -49,6 +49,11 @@ type Prepared struct {
 	AutoDeregister              bool     `json:"autoDeregister,omitempty"`
 	MatchLatestRevisionInFamily bool     `json:"matchLatestRevisionInFamily,omitempty"`
 
+	// SearchAttributes is set by the PrepareTaskDefinition activity when the
+	// worker's namespace has the workflow's search attributes registered:
+	// the workflow then upserts them (it cannot ask the server itself).
+	SearchAttributes bool `json:"searchAttributes,omitempty"`
+
 	// Warnings are the configuration warnings found while preparing, to be
 	// logged by the activity and shown to the user.
 	Warnings []string `json:"warnings,omitempty"`

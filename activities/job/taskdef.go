@@ -69,6 +69,7 @@ func prepareDefinition(cfg *Config, in definitionInput) (map[string]any, string,
 	}
 
 	removeUnsetEnv(container, cfg.Env)
+	mergeSecrets(container, cfg.Secrets)
 
 	if in.logs {
 		if err := configureAwslogs(container, cfg, in.region); err != nil {
@@ -91,6 +92,9 @@ func prepareDefinition(cfg *Config, in definitionInput) (map[string]any, string,
 
 	if cfg.ExecutionRoleArn != "" {
 		def["executionRoleArn"] = cfg.ExecutionRoleArn
+	}
+	if err := checkSecretsRole(def); err != nil {
+		return nil, "", err
 	}
 
 	if err := applyResources(def, container, cfg, in.launch); err != nil {

@@ -204,7 +204,7 @@ func TestBaseDefinitionSecretsEssentialExtraContainersAndOrderKept(t *testing.T)
 		{"name":"init","image":"i","essential":false},
 		{"name":"main","image":"old","secrets":[{"name":"DB","valueFrom":"arn:sm:db"}],"essential":true},
 		{"name":"sidecar","image":"s","essential":false,"dependsOn":[{"containerName":"init","condition":"SUCCESS"}]}
-	],"volumes":[{"name":"data"}]}}`)
+	],"volumes":[{"name":"data"}],"executionRoleArn":"arn:aws:iam::1:role/exec"}}`)
 	requireJSON(t, `[
 		{"name":"init","image":"i","essential":false},
 		{"name":"main","image":"new","secrets":[{"name":"DB","valueFrom":"arn:sm:db"}],"essential":true},

@@ -45,6 +45,9 @@ func validate(cfg *Config, logs bool) error {
 	if err := validateInterruption(cfg); err != nil {
 		return err
 	}
+	if err := validateSecrets(cfg); err != nil {
+		return err
+	}
 	if err := validateARN(cfg); err != nil {
 		return err
 	}
