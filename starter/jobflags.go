@@ -41,6 +41,7 @@ var jobFields = []jobField{
 	{"task-role-arn", "taskRoleArn", "IAM role `ARN` of the task's containers", str},
 	{"execution-role-arn", "executionRoleArn", "IAM role `ARN` ECS uses to pull the image and write logs", str},
 	{"env", "env", "container environment variable `KEY=VALUE` (repeatable)", kv},
+	{"secret", "secrets", "container secret `NAME=VALUEFROM`: a Secrets Manager secret ARN or an SSM parameter name or ARN that ECS reads at task start (repeatable; needs --execution-role-arn)", kv},
 	{"label", "labels", "task tag `KEY=VALUE` (repeatable)", kv},
 	{"vpc-id", "vpcId", "`VPC` whose subnets the task uses (default: the default VPC)", str},
 	{"subnet", "networkConfiguration.subnets", "subnet `ID` (repeatable or comma-separated; needs --vpc-id)", list},

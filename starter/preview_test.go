@@ -263,3 +263,13 @@ func TestPreviewShowsTheInterruptionFallback(t *testing.T) {
 	assert.Equal(t, "FARGATE", out["fallbackRunTaskRequest"]["launchType"])
 	assert.NotContains(t, out["fallbackRunTaskRequest"], "capacityProviderStrategy")
 }
+
+func TestPreviewSecretFlagSetsTheContainersSecrets(t *testing.T) {
+	def, req, _ := preview(t, "--image", "busybox", "--execution-role-arn", "arn:aws:iam::1:role/exec",
+		"--secret", "API_KEY=arn:aws:secretsmanager:us-east-1:1:secret:api-AbCdEf", "--secret", "DB=/prod/db")
+	assert.Equal(t, []any{
+		map[string]any{"name": "API_KEY", "valueFrom": "arn:aws:secretsmanager:us-east-1:1:secret:api-AbCdEf"},
+		map[string]any{"name": "DB", "valueFrom": "/prod/db"},
+	}, path(t, def, "containerDefinitions", 0, "secrets"))
+	assert.NotContains(t, req, "secrets")
+}
