@@ -38,6 +38,10 @@ func (s *Server) dispatchECS(op string, body []byte) (any, error) {
 		return awsproto.Call(body, s.createCluster)
 	case "DescribeClusters":
 		return awsproto.Call(body, s.describeClusters)
+	case "ListClusters":
+		return awsproto.Call(body, s.listClusters)
+	case "ListTaskDefinitionFamilies":
+		return awsproto.Call(body, s.listTaskDefinitionFamilies)
 	case "RegisterTaskDefinition":
 		return awsproto.Call(body, s.registerTaskDefinition)
 	case "DescribeTaskDefinition":

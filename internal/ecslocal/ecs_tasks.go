@@ -2,6 +2,7 @@ package ecslocal
 
 import (
 	"cmp"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -54,6 +55,10 @@ type task struct {
 	hold     time.Duration
 	stopping bool          // a stop was requested (stopCh is closed)
 	stopCh   chan struct{} // closed when a stop is requested
+	// ctx is cancelled with stopCh: it bounds the runtime's pulls and
+	// starts.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // runTaskRecord remembers a RunTask call made with a clientToken.
@@ -121,13 +126,13 @@ func (s *Server) runTask(in *ecs.RunTaskInput) (*ecs.RunTaskOutput, error) {
 	if err := s.validateNetwork(in, d); err != nil {
 		return nil, err
 	}
-	specs, err := s.containerSpecs(d, in.Overrides)
-	if err != nil {
-		return nil, err
-	}
 	cpu, memory := d.td.Cpu, d.td.Memory
 	if o := in.Overrides; o != nil {
 		cpu, memory = cmp.Or(o.Cpu, cpu), cmp.Or(o.Memory, memory)
+	}
+	specs, err := s.containerSpecs(d, in.Overrides, cpu, memory)
+	if err != nil {
+		return nil, err
 	}
 	if launch.launchType == types.LaunchTypeFargate && (in.Overrides != nil && (in.Overrides.Cpu != nil || in.Overrides.Memory != nil)) {
 		if cpu == nil || memory == nil {
@@ -311,6 +316,7 @@ func (s *Server) newTaskLocked(cl *cluster, d *taskDef, in *ecs.RunTaskInput, la
 		specs:   slices.Clone(specs),
 		stopCh:  make(chan struct{}),
 	}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.t = types.Task{
 		TaskArn:              ptr(arn),
 		ClusterArn:           ptr(cl.arn),

@@ -24,6 +24,7 @@ const (
 	FaultRegisterConflicts    FaultKind = "registerConflicts"    // RegisterConflicts(Count)
 	FaultHoldProvisioning     FaultKind = "holdProvisioning"     // HoldProvisioning(Duration)
 	FaultDelayLogDelivery     FaultKind = "delayLogDelivery"     // DelayLogDelivery(Duration)
+	FaultSlowCalls            FaultKind = "slowCalls"            // SlowCalls(Op, Duration)
 )
 
 // DefaultRunTaskFailureReason is the reason of a runTaskFailures Fault
@@ -41,6 +42,7 @@ var faultFields = map[FaultKind][]string{
 	FaultRegisterConflicts:    {"count"},
 	FaultHoldProvisioning:     {"duration"},
 	FaultDelayLogDelivery:     {"duration"},
+	FaultSlowCalls:            {"op", "duration"},
 }
 
 // Fault describes one fault as data, for callers outside the process: it
@@ -69,8 +71,8 @@ type Fault struct {
 	// Reason is the failure reason of runTaskFailures;
 	// DefaultRunTaskFailureReason when empty.
 	Reason string `json:"reason,omitempty"`
-	// Duration is a Go duration ("2s", "500ms") for holdProvisioning and
-	// delayLogDelivery; "" or "0s" ends the fault.
+	// Duration is a Go duration ("2s", "500ms") for holdProvisioning,
+	// delayLogDelivery and slowCalls; "" or "0s" ends the fault.
 	Duration string `json:"duration,omitempty"`
 }
 
@@ -116,6 +118,8 @@ func (f *Faults) Inject(ft Fault) error {
 		f.HoldProvisioning(d)
 	case FaultDelayLogDelivery:
 		f.DelayLogDelivery(d)
+	case FaultSlowCalls:
+		f.SlowCalls(ft.Op, d)
 	}
 	return nil
 }

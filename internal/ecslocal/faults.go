@@ -25,6 +25,7 @@ type Faults struct {
 	limiters        map[string]*rate.Limiter
 	serverErrors    map[string]serverErrorFault
 	lost            map[string]int
+	slow            map[string]time.Duration
 	runTaskFailures int
 	runTaskReason   string
 	describeMissing int
@@ -44,6 +45,7 @@ func newFaults(s *Server) *Faults {
 		limiters:     map[string]*rate.Limiter{},
 		serverErrors: map[string]serverErrorFault{},
 		lost:         map[string]int{},
+		slow:         map[string]time.Duration{},
 	}
 }
 
@@ -98,6 +100,20 @@ func (f *Faults) LoseResponses(op string, n int) {
 	f.lost[op] = n
 }
 
+// SlowCalls makes every call of op answer d late, as a slow or distant
+// endpoint does (e.g. "logs:GetLogEvents", to slow the pages of a log
+// stream down). Zero removes the fault.
+func (f *Faults) SlowCalls(op string, d time.Duration) {
+	mustOp(op)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if d <= 0 {
+		delete(f.slow, op)
+		return
+	}
+	f.slow[op] = d
+}
+
 // RunTaskFailures makes the next n RunTask calls launch nothing and answer
 // with one failure per requested task carrying reason, as ECS does when it
 // cannot place a task (e.g. "RESOURCE:MEMORY", "RESOURCE:CPU").
@@ -143,7 +159,7 @@ func (f *Faults) DelayLogDelivery(d time.Duration) {
 
 // StopTask stops a task as ECS itself would, e.g. stopCode
 // "SpotInterruption" with reason "Your Spot Task was interrupted.": its
-// processes get SIGTERM and, after their stop timeout, SIGKILL, and the
+// containers get SIGTERM and, after their stop timeout, SIGKILL, and the
 // task ends STOPPED with this stopCode and stoppedReason. taskARN is the
 // task's ARN or id. It returns an error if there is no such task.
 func (f *Faults) StopTask(taskARN, stopCode, reason string) error {
@@ -157,14 +173,22 @@ func (f *Faults) Reset() {
 	clear(f.limiters)
 	clear(f.serverErrors)
 	clear(f.lost)
+	clear(f.slow)
 	f.runTaskFailures, f.runTaskReason, f.describeMissing, f.hold = 0, "", 0, 0
 	f.registerBusy = 0
 	f.mu.Unlock()
 	f.s.logs.SetDeliveryDelay(0)
 }
 
-// before returns the error a call of op must fail with, if any.
+// before returns the error a call of op must fail with, if any, after the
+// delay of SlowCalls.
 func (f *Faults) before(op, service string) error {
+	f.mu.Lock()
+	slow := f.slow[op]
+	f.mu.Unlock()
+	if slow > 0 {
+		time.Sleep(slow)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	throttled := false

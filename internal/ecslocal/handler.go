@@ -10,6 +10,7 @@ import (
 
 	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/awsproto"
 	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/cwlogs"
+	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/secrets"
 )
 
 // StatsPath is where GET answers the request counters as JSON.
@@ -24,12 +25,14 @@ const (
 	serviceECS  = "ecs"
 	serviceLogs = "logs"
 	serviceEC2  = "ec2"
+	serviceSM   = "secretsmanager"
+	serviceSSM  = "ssm"
 )
 
-// ServeHTTP routes a request to ECS or CloudWatch Logs (by X-Amz-Target) or
-// to EC2 (a query-protocol form POST) after verifying its signature; paths
-// under AdminPathPrefix go to GET StatsPath (the request counters) and the
-// admin API instead.
+// ServeHTTP routes a request to ECS, CloudWatch Logs, Secrets Manager or
+// SSM Parameter Store (by X-Amz-Target) or to EC2 (a query-protocol form
+// POST) after verifying its signature; paths under AdminPathPrefix go to
+// GET StatsPath (the request counters) and the admin API instead.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-Requestid", requestID())
 	if strings.HasPrefix(r.URL.Path, AdminPathPrefix) {
@@ -39,8 +42,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	service, handler := s.route(r)
 	if handler == nil {
 		awsproto.WriteJSONError(w, awsproto.ClientError("UnknownOperationException",
-			"ecslocal serves ECS (X-Amz-Target %s.*), CloudWatch Logs (%s.*) and EC2 (query protocol POST); got %s %s with X-Amz-Target %q",
-			ecsTargetPrefix, cwlogs.TargetPrefix, r.Method, r.URL.Path, r.Header.Get("X-Amz-Target")))
+			"ecslocal serves ECS (X-Amz-Target %s.*), CloudWatch Logs (%s.*), Secrets Manager (%s.*), SSM (%s.*) and EC2 (query protocol POST); got %s %s with X-Amz-Target %q",
+			ecsTargetPrefix, cwlogs.TargetPrefix, secrets.SecretsManagerTargetPrefix, secrets.SSMTargetPrefix, r.Method, r.URL.Path, r.Header.Get("X-Amz-Target")))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
@@ -76,6 +79,10 @@ func (s *Server) route(r *http.Request) (service string, h http.Handler) {
 		return serviceECS, s.ecsHandler
 	case strings.HasPrefix(target, cwlogs.TargetPrefix+"."):
 		return serviceLogs, s.logsHandler
+	case strings.HasPrefix(target, secrets.SecretsManagerTargetPrefix+"."):
+		return serviceSM, s.smHandler
+	case strings.HasPrefix(target, secrets.SSMTargetPrefix+"."):
+		return serviceSSM, s.ssmHandler
 	case target == "" && r.Method == http.MethodPost &&
 		strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
 		return serviceEC2, s.ec2

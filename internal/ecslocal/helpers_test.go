@@ -33,19 +33,22 @@ type env struct {
 	ecs  *ecs.Client
 	logs *cloudwatchlogs.Client
 	ec2  *ec2.Client
+	// image is what e.container's definitions name.
+	image string
 }
 
 func newEnv(t *testing.T, opts ecslocal.Options) *env {
 	t.Helper()
 	srv, cfg := ecslocaltest.Start(t, opts)
 	return &env{
-		t:    t,
-		ctx:  t.Context(),
-		srv:  srv,
-		cfg:  cfg,
-		ecs:  ecs.NewFromConfig(cfg),
-		logs: cloudwatchlogs.NewFromConfig(cfg),
-		ec2:  ec2.NewFromConfig(cfg),
+		t:     t,
+		ctx:   t.Context(),
+		srv:   srv,
+		cfg:   cfg,
+		ecs:   ecs.NewFromConfig(cfg),
+		logs:  cloudwatchlogs.NewFromConfig(cfg),
+		ec2:   ec2.NewFromConfig(cfg),
+		image: "busybox:latest",
 	}
 }
 
@@ -103,14 +106,21 @@ func (e *env) describe(arn string) types.Task {
 // waitStatus polls DescribeTasks until the task's lastStatus is status.
 func (e *env) waitStatus(arn, status string) types.Task {
 	e.t.Helper()
+	return e.waitFor(arn, "lastStatus "+status, func(task types.Task) bool { return aws.ToString(task.LastStatus) == status })
+}
+
+// waitFor polls DescribeTasks until cond holds for the task, what saying
+// what cond waits for.
+func (e *env) waitFor(arn, what string, cond func(types.Task) bool) types.Task {
+	e.t.Helper()
 	deadline := time.Now().Add(waitTimeout)
 	for {
 		task := e.describe(arn)
-		if aws.ToString(task.LastStatus) == status {
+		if cond(task) {
 			return task
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("task %s is %s after %s, want %s", arn, aws.ToString(task.LastStatus), waitTimeout, status)
+			e.t.Fatalf("task %s (%s) has no %s after %s", arn, aws.ToString(task.LastStatus), what, waitTimeout)
 		}
 		time.Sleep(10 * time.Millisecond) // poll interval, not synchronisation
 	}

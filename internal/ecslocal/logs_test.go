@@ -2,7 +2,6 @@ package ecslocal_test
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,17 +60,4 @@ func TestContainerLogsPaginate(t *testing.T) {
 		}
 	}
 	assert.Equal(t, want, filtered)
-}
-
-func TestLongLinesAreSplitAsAwslogsDoes(t *testing.T) {
-	e := newEnv(t, ecslocal.Options{})
-	e.register("long", container("app", "sh", "-c", `head -c 300000 /dev/zero | tr '\0' x; echo; echo; echo after`))
-	task := e.run(&ecs.RunTaskInput{TaskDefinition: aws.String("long")})
-	e.waitStatus(aws.ToString(task.TaskArn), "STOPPED")
-	lines := e.logLines("/ecslocal/test", "app/app/"+taskID(aws.ToString(task.TaskArn)))
-	require.Len(t, lines, 3, "the long line in two events, the empty line dropped")
-	assert.Equal(t, 300000, len(lines[0])+len(lines[1]))
-	assert.Equal(t, strings.Repeat("x", len(lines[0])), lines[0])
-	assert.Equal(t, 256*1024-26, len(lines[0]))
-	assert.Equal(t, "after", lines[2])
 }

@@ -2,6 +2,7 @@ package ecslocal
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"io"
 	"os"
@@ -49,11 +50,12 @@ type process struct {
 // with a nil sink output is discarded. The image is not used: the command
 // runs on the host.
 func startProcess(sp *containerSpec, sink func(line string)) (*process, error) {
-	if len(sp.args) == 0 {
-		return nil, errors.New("no command specified: the container has neither entryPoint nor command (ecslocal does not read images)")
+	args := sp.args()
+	if len(args) == 0 {
+		return nil, errors.New("no command specified: the container has neither entryPoint nor command (the process runtime does not read images)")
 	}
-	cmd := exec.Command(sp.args[0], sp.args[1:]...)
-	cmd.Env = sp.env
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = processEnv(sp.env)
 	cmd.Dir = sp.dir
 	cmd.SysProcAttr = sysProcAttr()
 	p := &process{spec: sp, cmd: cmd, kill: killGroup}
@@ -200,4 +202,11 @@ func exitCode(ps *os.ProcessState) int {
 		return 128 + int(ws.Signal())
 	}
 	return ps.ExitCode()
+}
+
+// processEnv is a container's process environment: PATH and HOME of the
+// server (an image would bring its own), then the definition's variables.
+func processEnv(vars []string) []string {
+	env := []string{"PATH=" + cmp.Or(os.Getenv("PATH"), "/usr/local/bin:/usr/bin:/bin"), "HOME=" + cmp.Or(os.Getenv("HOME"), "/")}
+	return append(env, vars...)
 }

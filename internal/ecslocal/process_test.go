@@ -34,7 +34,7 @@ func (r *signals) take() []syscall.Signal {
 
 func startObserved(t *testing.T, args ...string) (*process, *signals) {
 	t.Helper()
-	p, err := startProcess(&containerSpec{args: args}, nil)
+	p, err := startProcess(&containerSpec{command: args}, nil)
 	require.NoError(t, err)
 	rec := &signals{}
 	p.kill = rec.kill

@@ -1,21 +1,23 @@
 package ecslocal
 
 import (
+	"context"
 	"errors"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
-// cannotStartPrefix begins the reason of a container whose command could
-// not be executed, as Docker words it for ECS.
-const cannotStartPrefix = "CannotStartContainerError: Error response from daemon: failed to create task for container: unable to start container process: "
+// Prefixes of the reasons ECS gives for containers that could not start.
+const (
+	cannotStartPrefix = "CannotStartContainerError: "
+	cannotPullPrefix  = "CannotPullContainerError: "
+)
 
 // runLifecycle takes a task from PROVISIONING to STOPPED: it waits out a
-// provisioning hold, sets up logging and starts every container's process
-// (PENDING), supervises them (RUNNING) until the task stops, lets the
+// provisioning hold, sets up logging and pulls the images (PENDING),
+// starts the containers as their dependsOn conditions allow (RUNNING once
+// none is left waiting), supervises them until the task stops, lets the
 // other containers stop and their output drain (DEPROVISIONING, from the
 // stop request on) and records how it stopped (STOPPED). It runs in its
 // own goroutine, counted in tasksWG.
@@ -25,27 +27,20 @@ func (s *Server) runLifecycle(t *task) {
 		s.finish(t)
 		return
 	}
-	procs, err := s.startContainers(t)
-	if err != nil {
-		s.failToStart(t, procs, err)
+	ctx := t.ctx
+	if err := s.resolveSecrets(t); err != nil {
+		s.failToStart(t, err)
 		return
 	}
-	s.mu.Lock()
-	// A stop requested while the containers were starting has already
-	// moved the task on to DEPROVISIONING: it never reports RUNNING.
-	running := !t.stopping
-	if running {
-		t.t.LastStatus = ptr(statusRunning)
-		t.t.StartedAt = ptr(time.Now())
-		setAttachmentStatus(&t.t, "ATTACHED")
-		t.t.Version++
+	if err := s.prepareLogging(t); err != nil {
+		s.failToStart(t, err)
+		return
 	}
-	s.mu.Unlock()
-	if running {
-		s.log.Info("task running", "task", str(t.t.TaskArn), "family", t.family)
+	if err := s.pullImages(ctx, t); err != nil {
+		s.failToStart(t, err)
+		return
 	}
-
-	s.supervise(t, procs)
+	s.supervise(ctx, t)
 	s.finish(t)
 }
 
@@ -76,37 +71,48 @@ func (s *Server) provision(t *task) bool {
 	t.t.LastStatus = ptr(statusPending)
 	t.t.Connectivity = types.ConnectivityConnected
 	t.t.ConnectivityAt = ptr(now)
-	t.t.PullStartedAt = ptr(now)
-	t.t.PullStoppedAt = ptr(now) // images are recorded, not pulled
 	t.t.Version++
 	return true
 }
 
-// startContainers sets up every container's logging, then starts their
-// processes, marking each container RUNNING as its process starts. On
-// error it returns the processes already started.
-func (s *Server) startContainers(t *task) ([]*process, error) {
-	sinks := make([]func(string), len(t.specs))
+// prepareLogging checks every container's log configuration and creates
+// the log groups it asks for, before anything is pulled or started.
+func (s *Server) prepareLogging(t *task) error {
 	for i := range t.specs {
-		sink, err := s.logSink(t.id, &t.specs[i], str(t.t.Containers[i].RuntimeId))
-		if err != nil {
-			return nil, startError{container: -1, reason: err.Error()}
+		if err := s.ensureLogGroup(&t.specs[i]); err != nil {
+			return startError{container: -1, reason: err.Error()}
 		}
-		sinks[i] = sink
 	}
-	var procs []*process
+	return nil
+}
+
+// pullImages makes every image of the task available, recording
+// pullStartedAt and pullStoppedAt. A failed pull is the first container
+// with that image's CannotPullContainerError.
+func (s *Server) pullImages(ctx context.Context, t *task) error {
+	s.mu.Lock()
+	t.t.PullStartedAt = ptr(time.Now())
+	t.t.Version++
+	s.mu.Unlock()
+	pulled := map[string]bool{}
 	for i := range t.specs {
-		p, err := startProcess(&t.specs[i], sinks[i])
-		if err != nil {
-			return procs, startError{container: i, reason: cannotStartPrefix + err.Error() + ": unknown"}
+		image := t.specs[i].image
+		if pulled[image] {
+			continue
 		}
-		procs = append(procs, p)
-		s.mu.Lock()
-		t.t.Containers[i].LastStatus = ptr(statusRunning)
-		t.t.Version++
-		s.mu.Unlock()
+		if err := s.rt.pull(ctx, image); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped meanwhile: supervise starts nothing
+			}
+			return startError{container: i, reason: cannotPullPrefix + err.Error()}
+		}
+		pulled[image] = true
 	}
-	return procs, nil
+	s.mu.Lock()
+	t.t.PullStoppedAt = ptr(time.Now())
+	t.t.Version++
+	s.mu.Unlock()
+	return nil
 }
 
 // startError is why a task failed to start; container is the index of the
@@ -118,94 +124,18 @@ type startError struct {
 
 func (e startError) Error() string { return e.reason }
 
-// failToStart kills what was started and stops the task with
+// failToStart stops a task none of whose containers runs with
 // TaskFailedToStart.
-func (s *Server) failToStart(t *task, started []*process, err error) {
-	codes := make([]int, len(started))
-	for i, p := range started {
-		p.signal(syscall.SIGKILL)
-		codes[i] = p.waitExit()
-		p.drain()
-	}
+func (s *Server) failToStart(t *task, err error) {
 	se := startError{container: -1, reason: err.Error()}
 	errors.As(err, &se)
 	s.mu.Lock()
 	s.requestStopLocked(t, types.TaskStopCodeTaskFailedToStart, se.reason)
-	for i, code := range codes {
-		t.t.Containers[i].ExitCode = ptr(int32(code))
-	}
 	if se.container >= 0 {
 		t.t.Containers[se.container].Reason = ptr(se.reason)
 	}
 	s.mu.Unlock()
 	s.finish(t)
-}
-
-// exitEvent reports that a container's process exited.
-type exitEvent struct {
-	index int
-	code  int
-}
-
-// supervise waits for every container process to exit and for all of
-// their output to be delivered. An essential container's exit stops the
-// task; a stop request (StopTask, a fault, Close) sends SIGTERM to every
-// process group and SIGKILL after the stop timeout.
-func (s *Server) supervise(t *task, procs []*process) {
-	exits := make(chan exitEvent, len(procs))
-	var drained sync.WaitGroup
-	for i, p := range procs {
-		drained.Go(func() {
-			exits <- exitEvent{index: i, code: p.waitExit()}
-			p.drain()
-		})
-	}
-	stopCh, closeCh := t.stopCh, s.closeCh
-	for alive := len(procs); alive > 0; {
-		select {
-		case e := <-exits:
-			alive--
-			p := procs[e.index]
-			s.mu.Lock()
-			c := &t.t.Containers[e.index]
-			c.LastStatus = ptr(statusStopped)
-			c.ExitCode = ptr(int32(e.code))
-			t.t.Version++
-			if p.spec.essential {
-				s.requestStopLocked(t, types.TaskStopCodeEssentialContainerExited, reasonEssentialExited)
-			}
-			if alive == 0 {
-				t.t.ExecutionStoppedAt = ptr(time.Now())
-			}
-			s.mu.Unlock()
-		case <-stopCh:
-			stopCh = nil
-			s.terminate(procs, 0)
-		case <-closeCh:
-			closeCh = nil
-			s.mu.Lock()
-			s.requestStopLocked(t, types.TaskStopCodeTerminationNotice, reasonShutdown)
-			s.mu.Unlock()
-			s.terminate(procs, closeGrace)
-		}
-	}
-	drained.Wait()
-}
-
-// terminate sends SIGTERM to every live container's process group (once)
-// and arranges SIGKILL after its stop timeout, capped at limit if > 0.
-func (s *Server) terminate(procs []*process, limit time.Duration) {
-	now := time.Now()
-	for _, p := range procs {
-		timeout := p.spec.stopTimeout
-		if timeout == 0 {
-			timeout = s.opts.StopTimeout
-		}
-		if limit > 0 {
-			timeout = min(timeout, limit)
-		}
-		p.stop(now.Add(timeout))
-	}
 }
 
 // requestStopLocked marks the task as stopping with the given stop code and
@@ -223,13 +153,15 @@ func (s *Server) requestStopLocked(t *task, code types.TaskStopCode, reason stri
 	t.t.StoppingAt = ptr(time.Now())
 	t.t.Version++
 	close(t.stopCh)
+	t.cancel()
 }
 
-// finish moves a task that is stopping, whose processes are all gone and
+// finish moves a task that is stopping, whose containers are all gone and
 // whose output is all delivered, from DEPROVISIONING to STOPPED.
 func (s *Server) finish(t *task) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	t.cancel()
 	now := time.Now()
 	for i := range t.t.Containers {
 		t.t.Containers[i].LastStatus = ptr(statusStopped)

@@ -1,8 +1,9 @@
 // Package ecslocal is a local stand-in for Amazon ECS, the parts of EC2 that
 // ECS tasks refer to, and CloudWatch Logs. It speaks the AWS wire protocols
 // (awsJson1_1 for ECS and Logs, the query protocol for EC2), verifies each
-// request's SigV4 signature, and runs every container of a task as a host
-// process: images are recorded, never pulled. Tests point the real
+// request's SigV4 signature, and runs every container of a task through a
+// Runtime: as a host process (the default; images are recorded, never
+// pulled) or from its image on a Docker engine. Tests point the real
 // aws-sdk-go-v2 clients at it (see package ecslocaltest); the ecslocal
 // command serves it for any AWS SDK or the AWS CLI.
 package ecslocal
@@ -19,10 +20,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/awsproto"
 	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/cwlogs"
 	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/ec2query"
+	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/secrets"
 )
 
 // Defaults of Options.
@@ -34,7 +37,7 @@ const (
 	DefaultAddr = "127.0.0.1:0"
 )
 
-// closeGrace bounds how long Close lets a process handle SIGTERM before it
+// closeGrace bounds how long Close lets a container handle SIGTERM before it
 // is killed, whatever its stop timeout.
 const closeGrace = 5 * time.Second
 
@@ -58,6 +61,9 @@ type Options struct {
 	NoDefaultVPC bool
 	// Logger receives the server's diagnostics; discarded when nil.
 	Logger *slog.Logger
+	// Runtime runs the task containers: NewProcessRuntime's when nil,
+	// else NewDockerRuntime's. The server owns it: Close closes it.
+	Runtime Runtime
 	// AdminToken turns on the admin API under AdminPathPrefix (fault
 	// injection, ECS-initiated task stops, resetting Stats) for requests
 	// carrying "Authorization: Bearer <AdminToken>". Empty leaves it off:
@@ -69,17 +75,22 @@ type Options struct {
 // http.Handler; Serve and Start put it on a listener. All its methods are
 // safe for concurrent use.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	creds  aws.Credentials
-	logs   *cwlogs.Store
-	ec2    *ec2query.Store
-	stats  stats
-	faults *Faults
-	admin  *adminAuth // nil when the admin API is off
+	opts     Options
+	log      *slog.Logger
+	creds    aws.Credentials
+	logs     *cwlogs.Store
+	ec2      *ec2query.Store
+	secrets  *secrets.Store // Secrets Manager and SSM Parameter Store
+	stats    stats
+	faults   *Faults
+	admin    *adminAuth // nil when the admin API is off
+	rt       Runtime
+	closeErr error // what Close returns
 
 	ecsHandler  http.Handler
 	logsHandler http.Handler
+	smHandler   http.Handler // Secrets Manager
+	ssmHandler  http.Handler // SSM Parameter Store
 	hs          *http.Server
 
 	// mu guards the ECS state and the lifecycle fields below.
@@ -121,8 +132,20 @@ func New(opts Options) *Server {
 		},
 		logs:    cwlogs.New(cwlogs.Options{Region: opts.Region, AccountID: opts.AccountID}),
 		ec2:     ec2query.New(ec2query.Options{Region: opts.Region, AccountID: opts.AccountID, NoDefaultVPC: opts.NoDefaultVPC}),
+		secrets: secrets.New(secrets.Options{Region: opts.Region, AccountID: opts.AccountID}),
 		closeCh: make(chan struct{}),
 	}
+	s.rt = opts.Runtime
+	if s.rt == nil {
+		rt, err := NewProcessRuntime(ProcessOptions{})
+		if err != nil {
+			logger.Warn("ecslocal: no crash records for the process runtime: a crash may leave processes behind", "err", err)
+			rt = &processRuntime{}
+		}
+		s.rt = rt
+	}
+	s.opts.Runtime = nil
+	s.rt.bind(logger)
 	s.faults = newFaults(s)
 	s.admin = newAdminAuth(opts.AdminToken)
 	s.opts.AdminToken = ""
@@ -130,6 +153,8 @@ func New(opts Options) *Server {
 	s.createClusterLocked(defaultCluster, nil, nil)
 	s.ecsHandler = awsproto.JSONHandler(ecsTargetPrefix, s.dispatchECS)
 	s.logsHandler = awsproto.JSONHandler(cwlogs.TargetPrefix, s.logs.Dispatch)
+	s.smHandler = awsproto.JSONHandler(secrets.SecretsManagerTargetPrefix, s.secrets.DispatchSecretsManager)
+	s.ssmHandler = awsproto.JSONHandler(secrets.SSMTargetPrefix, s.secrets.DispatchSSM)
 	s.hs = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -152,6 +177,10 @@ func (s *Server) EC2() *ec2query.Store { return s.ec2 }
 
 // Logs returns the server's CloudWatch Logs store.
 func (s *Server) Logs() *cwlogs.Store { return s.logs }
+
+// Secrets returns the server's Secrets Manager and SSM Parameter Store
+// store, whose values tasks' container secrets resolve from.
+func (s *Server) Secrets() *secrets.Store { return s.secrets }
 
 // Serve answers requests on l until Close. It returns nil after Close and
 // the listener's error otherwise.
@@ -200,16 +229,22 @@ func (s *Server) Start(addr string) (endpointURL string, err error) {
 	return "http://" + l.Addr().String(), nil
 }
 
-// Close stops serving, stops every task (SIGTERM to its processes, SIGKILL
-// after the container's stop timeout but at most 5 s later), and returns
-// once every process has been reaped and every goroutine of the server has
-// ended. Tasks end STOPPED with stopCode TerminationNotice. Calling Close
-// again returns the first call's result.
+// Close stops serving, stops every task (SIGTERM to its containers,
+// SIGKILL after the container's stop timeout but at most 5 s later), and
+// returns once every container is gone (processes reaped, Docker
+// containers removed), the runtime is closed and every goroutine of the
+// server has ended. Tasks end STOPPED with stopCode TerminationNotice.
+// Calling Close again returns the first call's result.
 func (s *Server) Close() error {
 	s.once.Do(func() {
 		s.mu.Lock()
 		s.closed = true
 		close(s.closeCh)
+		// Pulls and starts in flight end now; the runners then stop the
+		// containers (within closeGrace).
+		for _, t := range s.ecs.tasks {
+			s.requestStopLocked(t, types.TaskStopCodeTerminationNotice, reasonShutdown)
+		}
 		s.mu.Unlock()
 
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -219,8 +254,9 @@ func (s *Server) Close() error {
 		}
 		s.tasksWG.Wait()
 		s.serveWG.Wait()
+		s.closeErr = s.rt.close()
 	})
-	return nil
+	return s.closeErr
 }
 
 // generateKeyPair returns a random access key id and secret in AWS's

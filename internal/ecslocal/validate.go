@@ -79,7 +79,10 @@ func validateTaskDefinition(in *ecs.RegisterTaskDefinitionInput) error {
 	if !essential {
 		return clientException("Task definition %q has no essential container: at least one container must be essential.", family)
 	}
-	return nil
+	if err := validateContainerSecrets(in); err != nil {
+		return err
+	}
+	return validateContainerOrder(in.ContainerDefinitions)
 }
 
 // validateFargate checks what FARGATE requires of a task: awsvpc networking

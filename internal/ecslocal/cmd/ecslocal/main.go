@@ -9,7 +9,9 @@
 // --secret-access-key, by default AWS_ACCESS_KEY_ID and
 // AWS_SECRET_ACCESS_KEY: both, or neither, and then it generates a pair
 // and prints it as export statements on stdout. Task containers run as
-// host processes; SIGINT or SIGTERM stops them all before it exits.
+// host processes, or with --runtime docker (ECSLOCAL_RUNTIME) from their
+// images on the Docker engine DOCKER_HOST names; SIGINT or SIGTERM stops
+// them all before it exits.
 //
 // With --admin-token (or ECSLOCAL_ADMIN_TOKEN) it also serves the admin
 // API of package ecslocal under /_ecslocal/ for requests carrying
@@ -57,6 +59,9 @@ func (e usageError) Error() string { return e.msg }
 // adminTokenEnv holds the admin API's token when --admin-token is not given.
 const adminTokenEnv = "ECSLOCAL_ADMIN_TOKEN"
 
+// runtimeEnv holds the runtime when --runtime is not given.
+const runtimeEnv = "ECSLOCAL_RUNTIME"
+
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ecslocal", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -67,6 +72,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	secret := fs.String("secret-access-key", os.Getenv("AWS_SECRET_ACCESS_KEY"), "the secret access key requests must be signed with (default $AWS_SECRET_ACCESS_KEY)")
 	stopTimeout := fs.Duration("stop-timeout", ecslocal.DefaultStopTimeout, "time between SIGTERM and SIGKILL when StopTask stops a container that sets no stopTimeout")
 	noDefaultVPC := fs.Bool("no-default-vpc", false, "start EC2 without the default VPC and its subnets")
+	runtimeName := fs.String("runtime", "", "what runs the task containers: "+ecslocal.RuntimeProcess+" (host processes; the default) or "+ecslocal.RuntimeDocker+" (their images, on the engine DOCKER_HOST names) (default $"+runtimeEnv+")")
 	adminToken := fs.String("admin-token", "", "turn on the admin API under "+ecslocal.AdminPathPrefix+" (faults, ECS-initiated task stops) for requests with \"Authorization: Bearer <token>\" (default $"+adminTokenEnv+", which is better: other users see flags in ps)")
 	var faults []ecslocal.Fault
 	fs.Func("fault", `inject a fault from the start, as the admin API's JSON, e.g. {"kind":"throttle","op":"ecs:RunTask","count":2}; repeatable`, func(v string) error {
@@ -96,10 +102,26 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *adminToken == "" {
 		*adminToken = os.Getenv(adminTokenEnv)
 	}
+	if *runtimeName == "" {
+		*runtimeName = os.Getenv(runtimeEnv)
+	}
+	if *runtimeName == "" {
+		*runtimeName = ecslocal.RuntimeProcess
+	}
+	if *runtimeName != ecslocal.RuntimeProcess && *runtimeName != ecslocal.RuntimeDocker {
+		return usageError{fmt.Sprintf("--runtime (or %s): want %s or %s, got %q", runtimeEnv, ecslocal.RuntimeProcess, ecslocal.RuntimeDocker, *runtimeName)}
+	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rt, err := ecslocal.NewRuntime(ctx, *runtimeName)
+	if err != nil {
+		return err
+	}
 	generated := *keyID == ""
 	srv := ecslocal.New(ecslocal.Options{
+		Runtime:         rt,
 		Region:          *region,
 		AccountID:       *accountID,
 		AccessKeyID:     *keyID,
@@ -115,9 +137,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--fault: %w", err)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	endpoint, err := srv.Start(*addr)
 	if err != nil {
 		_ = srv.Close()
@@ -129,7 +148,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s\n",
 			endpoint, *region, creds.AccessKeyID, creds.SecretAccessKey)
 	}
-	logger.Info("ecslocal ready", "endpoint", endpoint, "region", *region, "access_key_id", creds.AccessKeyID, "stop_timeout", *stopTimeout,
+	logger.Info("ecslocal ready", "endpoint", endpoint, "runtime", rt.Name(), "region", *region, "access_key_id", creds.AccessKeyID, "stop_timeout", *stopTimeout,
 		"admin_api", *adminToken != "", "faults", len(faults))
 
 	<-ctx.Done()
