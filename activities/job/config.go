@@ -22,6 +22,16 @@ const (
 	DefaultLogStreamPrefix     = "temporal-ecs"
 	DefaultStartTimeoutSeconds = 300
 	DefaultPollIntervalSeconds = 5.0
+	// DefaultHeartbeatTimeoutSeconds: the SDK sends a wait's heartbeat at
+	// most every 0.8 × the timeout, so 180 s costs 25 Temporal actions per
+	// task-hour, and a lost worker's waits resume within 3 minutes.
+	DefaultHeartbeatTimeoutSeconds = 180
+)
+
+// Bounds of heartbeatTimeoutSeconds.
+const (
+	minHeartbeatTimeoutSeconds = 10
+	maxHeartbeatTimeoutSeconds = 3600
 )
 
 // Launch types accepted by the launchType field. FARGATE_SPOT is not an ECS
@@ -122,6 +132,12 @@ type Config struct {
 	TaskStartTimeoutSeconds *int `json:"taskStartTimeoutSeconds,omitempty"`
 	// PollIntervalSeconds is the time between polls of the task (default 5).
 	PollIntervalSeconds *float64 `json:"pollIntervalSeconds,omitempty"`
+	// HeartbeatTimeoutSeconds is the heartbeat timeout of the waits (default
+	// 180, at least 10 and three poll intervals): how long a lost worker's
+	// waits take to resume on another, and their cost, since the SDK sends
+	// a heartbeat (a billed action on Temporal Cloud) at most every 0.8 ×
+	// this: 180 s is 25 per task-hour, 30 s 150.
+	HeartbeatTimeoutSeconds *int `json:"heartbeatTimeoutSeconds,omitempty"`
 	// AutoDeregisterTaskDefinition deregisters a definition this job
 	// registered once the task stops.
 	AutoDeregisterTaskDefinition bool `json:"autoDeregisterTaskDefinition,omitempty"`

@@ -2,6 +2,7 @@ package job
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -88,6 +89,13 @@ func prepareParsed(pj *parsedJob, opts PrepareOptions) (*Prepared, error) {
 	if cfg.PollIntervalSeconds != nil {
 		p.PollIntervalSeconds = *cfg.PollIntervalSeconds
 	}
+	p.HeartbeatTimeoutSeconds = DefaultHeartbeatTimeoutSeconds
+	if cfg.HeartbeatTimeoutSeconds != nil {
+		p.HeartbeatTimeoutSeconds = *cfg.HeartbeatTimeoutSeconds
+	}
+	// The waits heartbeat at each poll: a timeout shorter than three polls
+	// would fail attempts that are alive.
+	p.HeartbeatTimeoutSeconds = max(p.HeartbeatTimeoutSeconds, int(math.Ceil(3*p.PollIntervalSeconds)))
 	for _, k := range sortedKeys(cfg.Env) {
 		if cfg.Env[k] == nil {
 			p.UnsetEnv = append(p.UnsetEnv, k)

@@ -35,8 +35,12 @@ type Prepared struct {
 	// Resolved settings, defaults applied.
 	StartTimeoutSeconds int     `json:"startTimeoutSeconds"`
 	PollIntervalSeconds float64 `json:"pollIntervalSeconds"`
-	StreamOutput        bool    `json:"streamOutput,omitempty"`
-	AllowNonZeroExit    bool    `json:"allowNonZeroExit,omitempty"`
+	// HeartbeatTimeoutSeconds is the waits' heartbeat timeout, resolved
+	// (zero in jobs prepared before it existed: the workflow then keeps
+	// its earlier timeout).
+	HeartbeatTimeoutSeconds int  `json:"heartbeatTimeoutSeconds,omitempty"`
+	StreamOutput            bool `json:"streamOutput,omitempty"`
+	AllowNonZeroExit        bool `json:"allowNonZeroExit,omitempty"`
 	// RetryOnInterruption and Fallback are the job's retries of a task the
 	// infrastructure interrupted, and the capacity they run on (nil: the
 	// job's own).

@@ -185,6 +185,12 @@ var schemaRules = map[string]schemaRule{
 		s["default"] = DefaultPollIntervalSeconds
 		return s
 	},
+	"Config.heartbeatTimeoutSeconds": func(_ *schemaGen, s node) node {
+		s["minimum"] = minHeartbeatTimeoutSeconds
+		s["maximum"] = maxHeartbeatTimeoutSeconds
+		s["default"] = DefaultHeartbeatTimeoutSeconds
+		return s
+	},
 	"Config.roleArn": func(_ *schemaGen, s node) node {
 		s["pattern"] = "^(arn:|$)"
 		return s

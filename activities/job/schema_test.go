@@ -66,7 +66,7 @@ var validJobs = []string{
 	  "retryOnInterruption":10,"interruptionFallback":{"launchType":"FARGATE"}}`,
 	`{"image":"x","command":"python -c 'print(1)'","launchType":null,"capacityProviderStrategy":[{"capacityProvider":"FARGATE_SPOT","weight":3,"base":1},{"capacityProvider":"FARGATE","weight":1000,"base":100000}],
 	  "retryOnInterruption":1,"interruptionFallback":{"capacityProviderStrategy":[{"capacityProvider":"FARGATE","weight":1,"base":0}]}}`,
-	`{"image":"x","launchType":"EC2","cpu":128,"memory":256,"retryOnInterruption":0}`,
+	`{"image":"x","launchType":"EC2","cpu":128,"memory":256,"retryOnInterruption":0,"heartbeatTimeoutSeconds":30}`,
 	`{"image":"x","executionRoleArn":"arn:aws:iam::1:role/exec","secrets":{"API_KEY":"arn:aws:secretsmanager:us-east-1:1:secret:api-AbCdEf:key::","DB":"/prod/db/password"}}`,
 	`{"image":"x","launchType":"EXTERNAL","interruptionFallback":null,"networkConfiguration":null,"env":null,"command":null}`,
 	// taskCustomizations: every operation, and as a string holding them.

@@ -70,6 +70,9 @@ func validate(cfg *Config, logs bool) error {
 	if t := cfg.TaskStartTimeoutSeconds; t != nil && *t <= 0 {
 		return errorf("taskStartTimeoutSeconds", "must be a positive number of seconds, got %d", *t)
 	}
+	if h := cfg.HeartbeatTimeoutSeconds; h != nil && (*h < minHeartbeatTimeoutSeconds || *h > maxHeartbeatTimeoutSeconds) {
+		return errorf("heartbeatTimeoutSeconds", "must be between %d and %d seconds, got %d", minHeartbeatTimeoutSeconds, maxHeartbeatTimeoutSeconds, *h)
+	}
 	if p := cfg.PollIntervalSeconds; p != nil && (*p <= 0 || math.IsInf(*p, 0) || math.IsNaN(*p)) {
 		return errorf("pollIntervalSeconds", "must be a positive number of seconds, got %v", *p)
 	}
