@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
@@ -28,6 +29,11 @@ type Options struct {
 	AWS aws.Config
 	// Defaults is the worker's job defaults, merged under every job.
 	Defaults json.RawMessage
+	// SearchAttributes tells the workflows to upsert their search
+	// attributes (workflows.SearchAttributes): set it only when the
+	// namespace has them registered, since an unknown one fails the
+	// workflow task.
+	SearchAttributes bool
 	// Logger receives the worker-level logs (the watcher's); nil means
 	// slog.Default(). Logs of a running activity, streamed container output
 	// included, go to the activity logger (activity.GetLogger), which the
@@ -38,6 +44,12 @@ type Options struct {
 	// RegisterDelay is the first backoff (default 1s), doubled with jitter.
 	RegisterAttempts int
 	RegisterDelay    time.Duration
+	// MetricsHandler receives the product's metrics (tasks started,
+	// running and stopped, RunTask failures, AWS calls, log lines
+	// streamed, tasks reaped; see the README); nil emits none. The worker
+	// passes the handler of its Temporal client, so that they are served
+	// with the SDK's.
+	MetricsHandler client.MetricsHandler
 
 	// NewClients builds the AWS clients of a region and role; nil means
 	// NewSDKClients. Tests set it to inject fakes.
@@ -47,12 +59,29 @@ type Options struct {
 	MinPollInterval time.Duration
 	// LogEventsPerSecond limits the worker's GetLogEvents calls (default 10
 	// per second, CloudWatch's per-account quota being 25); LogEventsBurst
-	// is the burst allowed (default 10).
+	// is the burst allowed (default 10). The rate is a ceiling: it halves
+	// when CloudWatch throttles and grows back (see LogBudget).
 	LogEventsPerSecond float64
 	LogEventsBurst     int
 	// LogPageSize bounds the events of one GetLogEvents page; zero leaves
 	// CloudWatch's default.
 	LogPageSize int32
+	// LogGrace is how long the wait activities go on reading a stopped
+	// task's log stream after it last grew, so that the lines CloudWatch
+	// makes readable late (its ingestion delay) are read (default
+	// DefaultLogGrace, 10s).
+	LogGrace time.Duration
+	// LogDrainRetry bounds how long that final read retries GetLogEvents
+	// failures that may pass (throttling, 5xx, timeouts) before the result
+	// reports the output incomplete (default DefaultLogDrainRetry, 2m).
+	LogDrainRetry time.Duration
+	// LogIdleMax is the longest interval between two reads of a streaming
+	// task's log stream while it stays empty (default DefaultLogIdleMax,
+	// 1m); reads return to every poll as soon as lines flow.
+	LogIdleMax time.Duration
+	// logRetryDelay is the first backoff of the final read's retries
+	// (250ms when zero); tests shorten it.
+	logRetryDelay time.Duration
 	// PersistentErrorLimit is how long a wait's DescribeTasks may keep
 	// failing with an error that retrying cannot fix (access denied,
 	// invalid credentials) before the wait stops the task and fails with
@@ -79,6 +108,15 @@ func (o Options) withDefaults() Options {
 	if o.LogEventsBurst <= 0 {
 		o.LogEventsBurst = 10
 	}
+	if o.LogGrace <= 0 {
+		o.LogGrace = DefaultLogGrace
+	}
+	if o.LogDrainRetry <= 0 {
+		o.LogDrainRetry = DefaultLogDrainRetry
+	}
+	if o.LogIdleMax <= 0 {
+		o.LogIdleMax = DefaultLogIdleMax
+	}
 	if o.PersistentErrorLimit <= 0 {
 		o.PersistentErrorLimit = defaultPersistentErrorLimit
 	}
@@ -95,20 +133,26 @@ type Activities struct {
 	register singleflight.Group
 	watcher  *Watcher
 	logLimit *rate.Limiter
-	reap     reaperState
+	// logBudget adapts logLimit's rate to throttling.
+	logBudget *LogBudget
+	reap      reaperState
+	metrics   *productMetrics
 }
 
 // New returns Activities ready to register on a worker. It starts the task
 // watcher, which Close stops.
 func New(_ context.Context, opts Options) (*Activities, error) {
 	opts = opts.withDefaults()
-	clients := newClientFactory(opts.AWS, opts.NewClients)
+	metrics := newProductMetrics(opts.MetricsHandler)
+	clients := newClientFactory(withAWSMetrics(opts.AWS, metrics), opts.NewClients)
 	a := &Activities{
 		opts:     opts,
 		clients:  clients,
+		metrics:  metrics,
 		defs:     newDefinitionCache(),
 		logLimit: rate.NewLimiter(rate.Limit(opts.LogEventsPerSecond), opts.LogEventsBurst),
 	}
+	a.logBudget = adaptiveBudget(a.logLimit)
 	a.watcher = NewWatcher(WatcherOptions{
 		Clients:         func(key ClientKey) ECSAPI { return clients.get(key.Region, key.RoleArn).ECS },
 		MinPollInterval: opts.MinPollInterval,

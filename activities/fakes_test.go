@@ -499,6 +499,8 @@ func newTestActivities(t testing.TB, w *fakeWorld, mutate ...func(*Options)) *Ac
 		MinPollInterval: 2 * time.Millisecond,
 		RegisterDelay:   time.Millisecond,
 		Logger:          slog.New(slog.DiscardHandler),
+		// The fakes deliver every event at once: no ingestion delay to wait out.
+		LogGrace: time.Millisecond, logRetryDelay: time.Millisecond,
 	}
 	for _, m := range mutate {
 		m(&opts)

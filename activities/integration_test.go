@@ -53,6 +53,9 @@ func startLocal(t *testing.T, opts ecslocal.Options, mutate ...func(*Options)) *
 		MinPollInterval: 10 * time.Millisecond,
 		RegisterDelay:   time.Millisecond,
 		Logger:          slog.New(slog.DiscardHandler),
+		// ecslocal stores every event before the task is STOPPED, unless a
+		// test delays delivery (and sets a grace period to match).
+		LogGrace: 10 * time.Millisecond, logRetryDelay: 5 * time.Millisecond,
 	}
 	for _, m := range mutate {
 		m(&o)

@@ -12,7 +12,8 @@ import (
 // PrepareTaskDefinition validates the job, merges it onto the worker's
 // defaults and returns the task definition and run request it will send.
 // An invalid job is a non-retryable InvalidJobConfiguration error naming
-// the field; each configuration warning is logged.
+// the field; each configuration warning is logged. The result tells the
+// workflow whether to upsert its search attributes (Options.SearchAttributes).
 func (a *Activities) PrepareTaskDefinition(ctx context.Context, in PrepareInput) (*job.Prepared, error) {
 	p, err := job.Prepare(in.Job, job.PrepareOptions{Defaults: a.opts.Defaults, Region: a.opts.AWS.Region})
 	if err != nil {
@@ -22,6 +23,7 @@ func (a *Activities) PrepareTaskDefinition(ctx context.Context, in PrepareInput)
 	for _, w := range p.Warnings {
 		log.Warn(w)
 	}
+	p.SearchAttributes = a.opts.SearchAttributes
 	return p, nil
 }
 

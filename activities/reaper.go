@@ -351,6 +351,7 @@ func (r *reaper) stop(ctx context.Context, c reapCandidate, v verdict) bool {
 		return false
 	}
 	r.a.reap.reaped.Add(1)
+	r.a.metrics.taskReaped()
 	r.log.Warn("Reaper stopped the ECS task of a closed workflow",
 		"taskArn", c.taskArn, "cluster", c.cluster, "workflowId", c.owner.WorkflowID, "runId", c.owner.RunID,
 		"workflowStatus", v.status)

@@ -152,6 +152,7 @@ func (a *Activities) startOrAdopt(ctx context.Context, api ECSAPI, input *ecs.Ru
 	case err != nil:
 		return nil, err
 	case len(out.Tasks) > 0:
+		a.metrics.taskStarted()
 		return &out.Tasks[0], nil
 	case len(out.Failures) > 0:
 		return nil, &runFailure{failure: out.Failures[0]}
@@ -196,6 +197,7 @@ func (f *runFailure) Error() string {
 // returns: a hint for what the job or the account must fix, else err with
 // its context (wrapAWS).
 func (a *Activities) runTaskError(err error, p *job.Prepared, input *ecs.RunTaskInput) error {
+	a.metrics.runTaskFailed(err)
 	cluster := p.Cluster
 	if cluster == "" {
 		cluster = "default"

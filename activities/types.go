@@ -98,6 +98,9 @@ type WaitForStartResult struct {
 	// Finished is set when the task had already run and stopped between two
 	// polls: the workflow then skips WaitForTaskFinish.
 	Finished *TaskResult `json:"finished,omitempty"`
+	// Output locates the container's log stream (its console address on
+	// AWS) once the task has started; Finished carries its own.
+	Output *OutputReport `json:"output,omitempty"`
 }
 
 // ContainerResult is one container of a stopped task.
@@ -140,6 +143,10 @@ type TaskResult struct {
 	// Attempts are the job's tasks in order, this one last: more than one
 	// when interrupted tasks were run again. Set by the workflow.
 	Attempts []TaskAttempt `json:"attempts,omitempty"`
+	// Output locates the container's log stream and says whether the
+	// worker read all of it (see OutputReport); nil from results recorded
+	// before it was reported.
+	Output *OutputReport `json:"output,omitempty"`
 }
 
 // StopInput is the input of StopTask.

@@ -94,16 +94,19 @@ func (a *Activities) startOutcome(ctx context.Context, in WaitInput, task *types
 	switch {
 	case status == "STOPPED" && hasRun(task):
 		out := a.newOutputStream(ctx, in, prog.LogCursor)
-		if err := out.drain(ctx, func() { prog.LogCursor = out.cursor(); beat() }); err != nil {
+		report, err := out.drain(ctx, func() { prog.LogCursor = out.cursor(); beat() })
+		if err != nil {
 			return nil, true, err
 		}
 		r := taskResult(ref, task)
+		r.Output = report
 		a.reportExit(ctx, ref, r)
 		return &WaitForStartResult{LastStatus: status, Finished: r}, true, nil
 	case status == "STOPPED":
 		return nil, true, a.failedToStart(ref, task)
 	case status == "RUNNING" || task.StartedAt != nil:
-		return &WaitForStartResult{LastStatus: status}, true, nil
+		loc := a.outputLocation(ref)
+		return &WaitForStartResult{LastStatus: status, Output: &loc}, true, nil
 	}
 	return nil, false, nil
 }
@@ -202,6 +205,8 @@ type taskPolls struct {
 	// failing is the wait's heartbeated run of persistent failures.
 	failing *persistentFailure
 	limit   time.Duration
+	// endWait ends the wait's share of the running gauge (metrics.go).
+	endWait func()
 }
 
 // errPastDeadline is taskPolls.next's error when its deadline fires first.
@@ -212,10 +217,10 @@ var errPastDeadline = errors.New("deadline passed before the next poll")
 // heartbeated run of persistent failures, which the polls update.
 func (a *Activities) pollTask(ref TaskRef, pollSeconds float64, status string, failing *persistentFailure) *taskPolls {
 	return &taskPolls{a: a, sub: a.watch(ref, pollSeconds), ref: ref, status: status,
-		failing: failing, limit: a.opts.PersistentErrorLimit}
+		failing: failing, limit: a.opts.PersistentErrorLimit, endWait: a.metrics.waitBegan(ref.TaskArn)}
 }
 
-func (p *taskPolls) close() { p.sub.Close() }
+func (p *taskPolls) close() { p.endWait(); p.sub.Close() }
 
 // next waits for the next snapshot and returns its task, nil to keep
 // waiting (a poll that missed the task or failed, within the tolerance).
@@ -237,6 +242,9 @@ func (p *taskPolls) next(ctx context.Context, deadline <-chan time.Time) (*types
 			if status := aws.ToString(task.LastStatus); status != p.status {
 				p.a.logger(ctx).Info("ECS task status", "status", status, "taskArn", p.ref.TaskArn)
 				p.status = status
+				if status == "STOPPED" {
+					p.sawStopped(task)
+				}
 			}
 		}
 		return task, err
