@@ -19,13 +19,24 @@ type pendingWait struct {
 	start bool
 }
 
+// cancelled ends a cancelled workflow whose task runs: see abort. inflight
+// is a wait activity still running, which then observes the stop.
+func (r *run) cancelled(inflight *pendingWait) (*activities.TaskResult, error) {
+	return r.abort(inflight, nil)
+}
+
+// failed ends, with cause, a failing workflow whose task runs: see abort.
+func (r *run) failed(cause error) (*activities.TaskResult, error) {
+	return r.abort(nil, cause)
+}
+
 // abort stops the task after a cancellation (cause nil) or a failure
 // (cause), waits a bounded time until it is STOPPED, deregisters when
 // configured, and returns the workflow's outcome. inflight is a wait
 // activity still running, which then observes the stop; without one, or
 // when it ends without the task's result, a fresh bounded wait does,
-// streaming logs only when stream is set (no earlier wait streamed any).
-func (r *run) abort(inflight *pendingWait, cause error, stream bool) (*activities.TaskResult, error) {
+// streaming logs only when no earlier wait streamed them (r.streamed).
+func (r *run) abort(inflight *pendingWait, cause error) (*activities.TaskResult, error) {
 	reason := "workflow cancelled"
 	if cause != nil {
 		reason = "workflow failed"
@@ -43,7 +54,7 @@ func (r *run) abort(inflight *pendingWait, cause error, stream bool) (*activitie
 			inflight.cancel()
 		}
 	} else {
-		res = r.awaitStopped(inflight, stream)
+		res = r.awaitStopped(inflight, !r.streamed)
 	}
 	if res != nil {
 		r.status.setResult(res)

@@ -24,23 +24,3 @@ const WorkflowName = "RunECSTask"
 
 // StatusQuery is the query that returns the workflow's Status.
 const StatusQuery = "status"
-
-// ErrTaskExitedNonZero is the type of the non-retryable application error a
-// RunECSTask workflow fails with when the orchestrated container exits with a
-// code other than 0 (or without one) and allowNonZeroExit is not set. Its
-// details hold the *activities.TaskResult.
-const ErrTaskExitedNonZero = "TaskExitedNonZero"
-
-// ErrEssentialContainerFailed is the type of the non-retryable application
-// error a RunECSTask workflow fails with when the orchestrated container
-// exited 0 but another essential container exited non-zero; the message
-// names it, the details hold the *activities.TaskResult. A task that ECS or
-// someone else stopped fails with its stop code as the type instead
-// (SpotInterruption, TerminationNotice, ServiceSchedulerInitiated,
-// InfrastructureHealth, UserInitiated, ...), with the same details.
-const ErrEssentialContainerFailed = "EssentialContainerFailed"
-
-// ErrStopTaskFailed is the type of the error a RunECSTask workflow fails with
-// when it was cancelled but could not stop its ECS task: the task may still
-// be running and needs attention.
-const ErrStopTaskFailed = "StopTaskFailed"

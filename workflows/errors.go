@@ -12,8 +12,8 @@ import (
 )
 
 // stepError wraps the error that failed a step of the workflow. The result
-// is an application error saying what failed, with the activity's error as
-// cause and the activity's error type (for a task that failed to start, its
+// is an application error saying what failed and why (the activity error's
+// message), with the activity's error as cause and the activity's error type (for a task that failed to start, its
 // stopCode) and retryability at the top, so callers match one type
 // whatever the depth; a TaskResult in the activity error's details is
 // carried too. When the activity ran out of time (a timeout, or retries
@@ -30,7 +30,9 @@ func stepError(what, timeoutType string, err error) error {
 	if res := resultDetails(app); res != nil {
 		opts.Details = []any{res}
 	}
-	return temporal.NewApplicationErrorWithOptions(what, app.Type(), opts)
+	// The message carries the whole explanation, for callers (any SDK)
+	// that read only the failure's own message.
+	return temporal.NewApplicationErrorWithOptions(what+": "+app.Message(), app.Type(), opts)
 }
 
 // resultDetails returns the task result an activity error carries (a task
@@ -85,7 +87,7 @@ func outcomeError(p *job.Prepared, res *activities.TaskResult) error {
 	if res.StopCode != "" && res.StopCode != stopCodeEssentialExited {
 		msg := fmt.Sprintf("task %s was stopped (%s: %s) before its containers exited by themselves; container %q %s",
 			res.TaskArn, res.StopCode, res.StoppedReason, p.ContainerName, exitPhrase(res.ExitCode))
-		if res.StopCode == stopCodeUserInitiated {
+		if res.StopCode == StopCodeUserInitiated {
 			msg = fmt.Sprintf("task %s was stopped from outside this workflow (%s: %s); container %q %s",
 				res.TaskArn, res.StopCode, res.StoppedReason, p.ContainerName, exitPhrase(res.ExitCode))
 		}
@@ -107,11 +109,9 @@ func outcomeError(p *job.Prepared, res *activities.TaskResult) error {
 	return nil
 }
 
-// Stop codes the outcome tells apart.
-const (
-	stopCodeEssentialExited = "EssentialContainerExited"
-	stopCodeUserInitiated   = "UserInitiated"
-)
+// stopCodeEssentialExited is the stop code of a task its containers
+// stopped: the only one a success has.
+const stopCodeEssentialExited = "EssentialContainerExited"
 
 // exitPhrase says how the orchestrated container exited.
 func exitPhrase(code int) string {

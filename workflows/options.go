@@ -47,8 +47,6 @@ const (
 
 	minHeartbeatTimeout = 30 * time.Second
 	minStartMargin      = time.Minute
-	defaultPollInterval = 5 * time.Second
-	defaultStartTimeout = 300 * time.Second
 )
 
 // retry returns a retry policy with exponential backoff up to maxInterval,
@@ -80,21 +78,26 @@ func boundedOptions(summary string, attempt, total time.Duration, attempts int32
 // pollInterval is the job's poll interval, defaulted.
 func pollInterval(p *job.Prepared) time.Duration {
 	if p.PollIntervalSeconds <= 0 {
-		return defaultPollInterval
+		return time.Duration(job.DefaultPollIntervalSeconds * float64(time.Second)) // a job prepared without it
 	}
 	return time.Duration(p.PollIntervalSeconds * float64(time.Second))
 }
 
-// heartbeatTimeout is the heartbeat timeout of the waits: several poll
-// intervals, so one slow poll does not fail an attempt, and at least 30s.
+// heartbeatTimeout is the heartbeat timeout of the waits: the job's,
+// resolved by Prepare (default 180s); for a job prepared before that field
+// existed, several poll intervals and at least 30s, as then. The recorded
+// Prepared decides, so a replay takes the branch its execution took.
 func heartbeatTimeout(p *job.Prepared) time.Duration {
+	if p.HeartbeatTimeoutSeconds > 0 {
+		return time.Duration(p.HeartbeatTimeoutSeconds) * time.Second
+	}
 	return max(3*pollInterval(p), minHeartbeatTimeout)
 }
 
 // startTimeout is the job's task start timeout, defaulted.
 func startTimeout(p *job.Prepared) time.Duration {
 	if p.StartTimeoutSeconds <= 0 {
-		return defaultStartTimeout
+		return job.DefaultStartTimeoutSeconds * time.Second // a job prepared without it
 	}
 	return time.Duration(p.StartTimeoutSeconds) * time.Second
 }

@@ -8,7 +8,10 @@ package workflows
 // replayed, then record:
 //
 //	go tool -modfile=tools/go.mod temporal server start-dev --headless --port 7234 \
-//	    --http-port 7244 --metrics-port 7245 --ui-port 8234 --db-filename /tmp/record.db &
+//	    --http-port 7244 --metrics-port 7245 --ui-port 8234 --db-filename /tmp/record.db \
+//	    --search-attribute EcsTaskArn=Keyword --search-attribute EcsCluster=Keyword \
+//	    --search-attribute EcsImage=Keyword --search-attribute EcsPhase=Keyword \
+//	    --search-attribute EcsStopCode=Keyword --search-attribute EcsExitCode=Int &
 //	RECORD_HISTORIES=1 TEMPORAL_ADDRESS=localhost:7234 go test -run TestRecordHistories ./workflows/
 //
 // The fakes are registered under the activities' names, so the histories
@@ -215,6 +218,7 @@ func (f *recorderFakes) prepare(ctx context.Context, in activities.PrepareInput)
 		TaskDefinition:      map[string]any{"family": "temporal-ecs"},
 		RunRequest:          map[string]any{"cluster": cfg.Cluster},
 		StartTimeoutSeconds: 300, PollIntervalSeconds: 1, StreamOutput: true, AutoDeregister: true,
+		SearchAttributes: true,
 	}
 	if scenario(ctx) == "interrupted-retried" {
 		p.RetryOnInterruption = 1

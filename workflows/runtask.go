@@ -43,9 +43,12 @@ func (r *run) runTask() error {
 			return err
 		}
 	default:
-		if mayHaveStartedTask(err) && r.changed(changeStopOrphans) {
-			r.setPhase(PhaseStopping)
-			r.stopOrphans(in, r.gaveUpReason())
+		if mayHaveStartedTask(err) {
+			stopOrphans := r.changed(changeStopOrphans)
+			if stopOrphans {
+				r.setPhase(PhaseStopping)
+				r.stopOrphans(in, r.gaveUpReason())
+			}
 		}
 		return stepError("could not run the task", "", err)
 	}
@@ -149,8 +152,11 @@ func retryableRunFailure(err error) bool {
 // a new get-or-register replaces: the job did not name the revision, and
 // the workflow is not cancelled (it must start no new task then).
 func (r *run) mayReregister(err error) bool {
-	return errType(err) == activities.ErrTaskDefinitionInactive && r.job.TaskDefinitionArn == "" &&
-		r.ctx.Err() == nil && r.changed(changeReregisterInactive)
+	if errType(err) != activities.ErrTaskDefinitionInactive || r.job.TaskDefinitionArn != "" || r.ctx.Err() != nil {
+		return false
+	}
+	reregister := r.changed(changeReregisterInactive)
+	return reregister
 }
 
 // runWithNewDefinition gets or registers the job's definition again (the

@@ -51,6 +51,12 @@ type Status struct {
 	LogGroup  string `json:"logGroup,omitempty"`
 	LogStream string `json:"logStream,omitempty"`
 	LogRegion string `json:"logRegion,omitempty"`
+	// LogConsoleURL opens the stream in the CloudWatch console, once the
+	// task has started; empty unless the worker calls AWS's own endpoints.
+	LogConsoleURL string `json:"logConsoleUrl,omitempty"`
+	// Output, once the task has stopped, says whether the worker read all
+	// of its output (see activities.OutputReport).
+	Output *activities.OutputReport `json:"output,omitempty"`
 	// Attempts are the tasks the job ran that ended, in order, with their
 	// stop codes and reasons: more than one when tasks the infrastructure
 	// interrupted ran again (retryOnInterruption).
@@ -70,6 +76,10 @@ func (s Status) clone() Status {
 	}
 	c.Warnings = append([]string(nil), s.Warnings...)
 	c.Attempts = append([]activities.TaskAttempt(nil), s.Attempts...)
+	if s.Output != nil {
+		o := *s.Output
+		c.Output = &o
+	}
 	return c
 }
 
@@ -88,6 +98,7 @@ func (s *Status) setTask(ref *activities.TaskRef) {
 		s.LastStatus = ref.LastStatus
 	}
 	s.LogGroup, s.LogStream, s.LogRegion = ref.LogGroup, ref.LogStream, ref.LogRegion
+	s.LogConsoleURL, s.Output = "", nil // a new task's output: not located yet
 }
 
 // setResult records the outcome of a stopped task.
@@ -104,6 +115,7 @@ func (s *Status) setResult(res *activities.TaskResult) {
 	if res.LogGroup != "" {
 		s.LogGroup, s.LogStream = res.LogGroup, res.LogStream
 	}
+	s.setOutput(res.Output, true)
 }
 
 // markdown renders s as the workflow's current details for the Web UI.
@@ -135,6 +147,8 @@ func (s Status) markdown() string {
 	if s.LogGroup != "" {
 		line("Logs", code(s.LogGroup+"/"+s.LogStream))
 	}
+	line("Logs console", s.LogConsoleURL)
+	line("Output", s.outputLine())
 	if len(s.Attempts) > 0 {
 		for i, a := range s.Attempts {
 			line(fmt.Sprintf("Attempt %d", i+1), code(a.TaskArn)+" "+code(a.StopCode)+" "+a.StoppedReason)

@@ -43,6 +43,10 @@ const (
 	// (retryOnInterruption), on the fallback capacity when the job has one,
 	// and every attempt is in the result and the status.
 	changeHonestOutcomes = "honest-outcomes"
+	// changeSearchAttributes: the workflow upserts its search attributes
+	// (SearchAttributes) as they change, when the worker found them
+	// registered in the namespace (job.Prepared.SearchAttributes).
+	changeSearchAttributes = "search-attributes"
 )
 
 // changed reports whether this execution runs with the change id (version 1).

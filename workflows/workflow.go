@@ -37,7 +37,7 @@ var a *activities.Activities
 // workflow's current details mirror it in the Web UI.
 func RunECSTask(ctx workflow.Context, jobConfig json.RawMessage) (*activities.TaskResult, error) {
 	cleanup, _ := workflow.NewDisconnectedContext(ctx)
-	r := &run{ctx: ctx, cleanup: cleanup, logger: workflow.GetLogger(ctx)}
+	r := &run{ctx: ctx, cleanup: cleanup, logger: workflow.GetLogger(ctx), upserted: map[string]any{}}
 	err := workflow.SetQueryHandlerWithOptions(ctx, StatusQuery, r.query, workflow.QueryHandlerOptions{
 		Description: "phase, task ARN, cluster, last ECS status, exit code and log stream of the job",
 	})
@@ -64,7 +64,10 @@ type run struct {
 	task *activities.TaskRef
 	// stopped is set when an activity has already stopped the task: abort
 	// then only waits until it is STOPPED.
-	stopped      bool
+	stopped bool
+	// streamed is set once a WaitForTaskFinish that streams the output was
+	// scheduled: a wait after StopTask then streams nothing again.
+	streamed     bool
 	deregistered bool
 	// owned is set when the execution runs with changeOwnedTasks; tokens
 	// counts the client tokens its RunTask activities have used.
@@ -74,6 +77,10 @@ type run struct {
 	// retrying is set when the last one was interrupted and runs again.
 	attempts []activities.TaskAttempt
 	retrying bool
+	// searchAttributes is set when the execution upserts its search
+	// attributes (changeSearchAttributes); upserted holds their values.
+	searchAttributes bool
+	upserted         map[string]any
 }
 
 func (r *run) query() (Status, error) { return r.status.clone(), nil }
@@ -96,7 +103,7 @@ func (r *run) execute(jobConfig json.RawMessage) (*activities.TaskResult, error)
 		if !r.retrying {
 			return res, err
 		}
-		r.retrying, r.task, r.stopped = false, nil, false
+		r.retrying, r.task, r.stopped, r.streamed = false, nil, false, false
 	}
 }
 
@@ -109,6 +116,8 @@ func (r *run) prepare(jobConfig json.RawMessage) error {
 		return stepError("could not prepare the job", "", err)
 	}
 	r.job = &p
+	upsert := r.changed(changeSearchAttributes)
+	r.searchAttributes = upsert && p.SearchAttributes
 	r.status.Image, r.status.Cluster, r.status.TaskDefinitionArn = p.Image, p.Cluster, p.TaskDefinitionArn
 	for _, w := range p.Warnings {
 		r.logger.Warn("Job configuration warning", "warning", w)
@@ -143,7 +152,7 @@ func (r *run) register(note string) error {
 // observe the stop (changeStartWaitStreams).
 func (r *run) watch() (*activities.TaskResult, error) {
 	if r.ctx.Err() != nil { // cancelled while RunTask was in flight
-		return r.abort(nil, nil, true)
+		return r.cancelled(nil)
 	}
 	r.setPhase(PhaseWaitingForStart)
 	streams := r.changed(changeStartWaitStreams)
@@ -153,38 +162,41 @@ func (r *run) watch() (*activities.TaskResult, error) {
 	if !r.awaitUnlessCancelled(startFut) {
 		if !streams {
 			cancelStart() // it streams nothing: a fresh wait after StopTask loses nothing
-			return r.abort(nil, nil, true)
+			return r.cancelled(nil)
 		}
-		return r.abort(&pendingWait{fut: startFut, cancel: cancelStart, start: true}, nil, true)
+		return r.cancelled(&pendingWait{fut: startFut, cancel: cancelStart, start: true})
 	}
 	var started activities.WaitForStartResult
 	if err := startFut.Get(r.cleanup, &started); err != nil {
 		if res := errResult(err); res != nil {
 			r.status.setResult(res) // stopped before it ran: known now, whatever the wait after StopTask learns
 		}
-		if !outOfTime(err) && errType(err) == activities.ErrTaskStartTimeout && r.changed(changeStartTimeoutStopped) {
-			r.stopped = true
+		if !outOfTime(err) && errType(err) == activities.ErrTaskStartTimeout {
+			stoppedByTheWait := r.changed(changeStartTimeoutStopped)
+			r.stopped = stoppedByTheWait
 		}
-		return r.abort(nil, stepError("the task did not start", activities.ErrTaskStartTimeout, err), true)
+		return r.failed(stepError("the task did not start", activities.ErrTaskStartTimeout, err))
 	}
 	if started.Finished != nil {
 		return r.complete(started.Finished)
 	}
 	r.status.LastStatus = started.LastStatus
+	r.status.setOutput(started.Output, false)
 	if r.ctx.Err() != nil {
-		return r.abort(nil, nil, true)
+		return r.cancelled(nil)
 	}
 
 	r.setPhase(PhaseRunning)
 	finishCtx, cancelFinish := workflow.WithCancel(r.cleanup)
 	finishCtx = workflow.WithActivityOptions(finishCtx, r.onWaitQueue(waitFinishOptions(r.job, r.taskSummary("WaitForTaskFinish"))))
 	finishFut := workflow.ExecuteActivity(finishCtx, a.WaitForTaskFinish, r.waitInput(true))
+	r.streamed = true // from here on, a wait after StopTask must not stream the lines again
 	if !r.awaitUnlessCancelled(finishFut) {
-		return r.abort(&pendingWait{fut: finishFut, cancel: cancelFinish}, nil, false)
+		return r.cancelled(&pendingWait{fut: finishFut, cancel: cancelFinish})
 	}
 	var res activities.TaskResult
 	if err := finishFut.Get(r.cleanup, &res); err != nil {
-		return r.abort(nil, stepError("could not wait for the task to finish", "", err), false)
+		return r.failed(stepError("could not wait for the task to finish", "", err))
 	}
 	return r.complete(&res)
 }
@@ -214,6 +226,7 @@ func (r *run) awaitUnlessCancelled(f workflow.Future) bool {
 // workflow stopping it, or, for a task the infrastructure interrupted with
 // retries left, sets r.retrying for execute to run it again.
 func (r *run) complete(res *activities.TaskResult) (*activities.TaskResult, error) {
+	defer r.recordStoppedToClose(res)
 	r.status.setResult(res)
 	r.logger.Info("Task stopped", "TaskArn", res.TaskArn, "ExitCode", res.ExitCode,
 		"StopCode", res.StopCode, "StoppedReason", res.StoppedReason)
@@ -266,6 +279,7 @@ func (r *run) setPhase(phase string) {
 	r.status.Phase = phase
 	r.logger.Debug("Phase", "Phase", phase)
 	workflow.SetCurrentDetails(r.ctx, r.status.markdown())
+	r.upsertSearchAttributes()
 }
 
 func (r *run) warn(msg string, err error) {
