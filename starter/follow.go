@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/temporal-ecs/temporal-ecs/activities"
 	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
 
@@ -50,6 +52,9 @@ func (f *follower) follow(ctx context.Context) (out outcome, cancelled bool, err
 	defer stopWaiting()
 	done := make(chan outcome, 1)
 	go func() { done <- awaitOutcome(waitCtx, f.tc, f.workflowID, f.runID) }()
+	if f.logs != nil {
+		f.logs.every = f.poll // reads are paced from the polls
+	}
 
 	f.update(ctx)
 	ticker := time.NewTicker(f.poll)
@@ -103,13 +108,20 @@ func (f *follower) cancel(ctx context.Context) error {
 // errInterrupted is returned when the user interrupted the starter.
 var errInterrupted = errors.New("interrupted")
 
-// update queries the status, prints a change and new log lines.
+// update queries the status, prints a change and new log lines. While no
+// worker answers the query (all of them down, or restarting), the lines
+// of the stream already known go on being printed: the starter reads them
+// with its own cursor, so a worker's crash neither repeats nor loses one.
 func (f *follower) update(ctx context.Context) {
 	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
 	st, err := queryStatus(qctx, f.tc, f.workflowID, f.runID)
 	if err != nil {
-		return // not answered yet (no workflow task done, worker busy or down): next poll
+		// Not answered yet (no workflow task done, worker busy or down).
+		if f.logs != nil && f.last.LogStream != "" {
+			f.logs.print(ctx, f.last.LogRegion, f.last.LogGroup, f.last.LogStream)
+		}
+		return
 	}
 	changed := f.printStatus && (!f.queried || statusLine(st) != statusLine(f.last))
 	f.last, f.queried = st, true
@@ -126,19 +138,47 @@ func (f *follower) update(ctx context.Context) {
 	}
 }
 
-// drainLogs prints the last lines once the workflow has closed, from the
-// result when the status never named the stream.
+// drainLogs prints the last lines once the workflow has closed: every line
+// up to the end of the stream, the throttled pages retried. When the
+// worker read the whole output, the starter reads until it has as many
+// lines; otherwise it reads on until the stream has been quiet for the
+// grace period, for the lines CloudWatch makes readable late. The stream
+// comes from the status, else from the result.
 func (f *follower) drainLogs(ctx context.Context, out outcome) {
 	if f.logs == nil {
 		return
 	}
-	region, group, stream := f.last.LogRegion, f.last.LogGroup, f.last.LogStream
-	if res := out.taskResult(); stream == "" && res != nil {
-		group, stream = res.LogGroup, res.LogStream
+	loc := outputOf(out.taskResult())
+	if f.last.LogStream != "" && (loc.stream == "" || loc.stream == f.last.LogStream) {
+		loc.region, loc.group, loc.stream = cmp.Or(loc.region, f.last.LogRegion), f.last.LogGroup, f.last.LogStream
 	}
-	if stream != "" {
-		f.logs.print(ctx, region, group, stream)
+	if loc.stream != "" {
+		f.logs.drain(ctx, loc.region, loc.group, loc.stream, loc.lines, f.logs.finalGrace())
 	}
+}
+
+// outputLoc is where a task's output is, and how many of its lines the
+// worker read when it read them all (-1: unknown).
+type outputLoc struct {
+	region, group, stream string
+	lines                 int64
+}
+
+// outputOf returns the output's location as the task's result gives it.
+func outputOf(res *activities.TaskResult) outputLoc {
+	loc := outputLoc{lines: -1}
+	switch {
+	case res == nil:
+	case res.Output != nil && res.Output.LogStream != "":
+		o := res.Output
+		loc.region, loc.group, loc.stream = o.LogRegion, o.LogGroup, o.LogStream
+		if o.Complete {
+			loc.lines = o.Lines
+		}
+	default:
+		loc.group, loc.stream = res.LogGroup, res.LogStream
+	}
+	return loc
 }
 
 func (f *follower) note(format string, args ...any) {

@@ -58,6 +58,7 @@ var commands = []command{
 	{"cancel", "[flags] WORKFLOW_ID", "cancel a job: its ECS task is stopped", cancelCmd},
 	{"preview", "[flags] [--] [command ...]", "print the task definition and RunTask request a job would send, without calling AWS or Temporal", previewCmd},
 	{"schema", "", "print the JSON Schema of the job configuration (for editors and validators)", schemaCmd},
+	{"codec-server", "[flags]", "serve the payload codec over HTTP (/encode, /decode) for the Web UI and `temporal --codec-endpoint`", codecServerCmd},
 }
 
 func usage(w io.Writer) {

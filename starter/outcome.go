@@ -100,24 +100,33 @@ func (f *follower) exitCode(out outcome, cancelled bool) int {
 	}
 }
 
-// failureMessage renders a workflow failure as the chain of its messages,
-// without the SDK's execution and activity envelopes (IDs, event numbers):
+// failureMessage renders a workflow failure in one line: the messages of
+// its chain without the SDK's execution and activity envelopes (IDs, event
+// numbers), each only when the line does not say it already (a message
+// often carries its causes'):
 // "could not prepare the job: invalid job configuration: launchType: ...".
 func failureMessage(err error) string {
-	var parts []string
+	var line string
+	add := func(m string) {
+		switch {
+		case m == "" || strings.Contains(line, m):
+		case line == "":
+			line = m
+		default:
+			line += ": " + m
+		}
+	}
 	for err != nil {
 		switch e := err.(type) {
 		case *temporal.WorkflowExecutionError, *temporal.ActivityError:
 			// Envelopes: their cause says what happened.
 		case interface{ Message() string }:
-			if m := e.Message(); m != "" && (len(parts) == 0 || parts[len(parts)-1] != m) {
-				parts = append(parts, m)
-			}
+			add(e.Message())
 		default:
-			parts = append(parts, err.Error()) // includes its causes
-			return strings.Join(parts, ": ")
+			add(err.Error()) // includes its causes
+			return line
 		}
 		err = errors.Unwrap(err)
 	}
-	return strings.Join(parts, ": ")
+	return line
 }

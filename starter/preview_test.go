@@ -177,7 +177,7 @@ func TestPreviewRefusesADefinitionWithoutAnEssentialContainer(t *testing.T) {
 }
 
 func TestPreviewKeepsTheBaseDefinitionsContainers(t *testing.T) {
-	def, _, _ := preview(t, "--input", inputFile(t, `{"image": "app:2", "containerName": "app", "taskDefinition": {"containerDefinitions": [
+	def, _, _ := preview(t, "--input", inputFile(t, `{"image": "app:2", "containerName": "app", "executionRoleArn": "arn:aws:iam::1:role/exec", "taskDefinition": {"containerDefinitions": [
 		{"name": "init", "image": "init:1", "essential": false},
 		{"name": "app", "image": "app:1", "secrets": [
 			{"name": "TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/t"},

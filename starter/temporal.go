@@ -21,7 +21,7 @@ type connFlags struct {
 }
 
 func (f *connFlags) register(fs *flagSet, withTaskQueue bool) {
-	f.temporal.Register(fs.FlagSet)
+	f.temporal.Register(fs.FlagSet, &fs.env)
 	if withTaskQueue {
 		fs.StringVar(&f.taskQueue, "task-queue", workflows.TaskQueue,
 			fs.env.Bind("task-queue", "TEMPORAL_ECS_TASK_QUEUE", "task queue of the worker"))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"regexp"
 	"strings"
@@ -16,14 +17,10 @@ import (
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
 	"github.com/temporal-ecs/temporal-ecs/internal/cliflags"
+	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal"
 	"github.com/temporal-ecs/temporal-ecs/internal/temporalclient"
 	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
-
-// defaultMaxWaits is how many tasks one worker watches at most by default:
-// a wait holds a goroutine and a slot, no thread, and the watcher batches
-// their DescribeTasks calls.
-const defaultMaxWaits = 20000
 
 // config is the worker's settings, from flags and environment variables.
 type config struct {
@@ -38,12 +35,16 @@ type config struct {
 	registerDelay    time.Duration
 	stopTimeout      time.Duration
 	localECS         localECSFlag
+	localECSRuntime  string
 
 	// reapInterval is the longest time between two sweeps of the orphan
 	// reaper (0: no reaper); reapClusters are swept besides the clusters
 	// the worker launched tasks in and the job defaults' cluster.
 	reapInterval time.Duration
 	reapClusters clusterList
+
+	// metricsAddr is where the Prometheus endpoint listens; empty: none.
+	metricsAddr string
 }
 
 const usageHeader = `Usage: worker [flags]
@@ -69,7 +70,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), out io.Write
 	fs.Usage = func() {}
 	fs.StringVar(&c.taskQueue, "task-queue", workflows.TaskQueue,
 		env.Bind("task-queue", "TEMPORAL_ECS_TASK_QUEUE", "Temporal task queue to poll"))
-	c.temporal.Register(fs)
+	c.temporal.Register(fs, &env)
 	fs.StringVar(&c.jobDefaultsFile, "job-defaults", "",
 		env.Bind("job-defaults", "TEMPORAL_ECS_JOB_DEFAULTS", "JSON `file` of job configuration defaults merged under every job"))
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo,
@@ -78,7 +79,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), out io.Write
 		env.Bind("log-format", "TEMPORAL_ECS_LOG_FORMAT", "log `format`: json or text"))
 	fs.IntVar(&c.maxActivities, "max-concurrent-activities", 0,
 		env.Bind("max-concurrent-activities", "TEMPORAL_ECS_MAX_CONCURRENT_ACTIVITIES", "control activities (prepare, register, RunTask, StopTask, deregister) run at once; 0 means the SDK's default"))
-	fs.IntVar(&c.maxWaits, "max-concurrent-waits", defaultMaxWaits,
+	fs.IntVar(&c.maxWaits, "max-concurrent-waits", workflows.DefaultMaxConcurrentWaits,
 		env.Bind("max-concurrent-waits", "TEMPORAL_ECS_MAX_CONCURRENT_WAITS", "wait activities (one per running task) run at once, on the wait task queue"))
 	fs.IntVar(&c.registerAttempts, "register-attempts", 3,
 		env.Bind("register-attempts", "TEMPORAL_ECS_REGISTER_ATTEMPTS", "RegisterTaskDefinition attempts on concurrent-revision conflicts"))
@@ -87,11 +88,16 @@ func parseConfig(args []string, lookup func(string) (string, bool), out io.Write
 	fs.DurationVar(&c.stopTimeout, "stop-timeout", 10*time.Second,
 		env.Bind("stop-timeout", "TEMPORAL_ECS_STOP_TIMEOUT", "on SIGINT/SIGTERM, how long running activities get to finish"))
 	fs.Var(&c.localECS, "local-ecs",
-		env.Bind("local-ecs", "TEMPORAL_ECS_LOCAL_ECS", "run a local ECS, EC2 and CloudWatch Logs endpoint in-process (task containers run as host processes) and send the AWS calls to it; --local-ecs=ADDR listens on ADDR instead of "+defaultLocalECSAddr))
+		env.Bind("local-ecs", "TEMPORAL_ECS_LOCAL_ECS", "run a local ECS, EC2 and CloudWatch Logs endpoint in-process (task containers run by --local-ecs-runtime) and send the AWS calls to it; --local-ecs=ADDR listens on ADDR instead of "+defaultLocalECSAddr))
+	fs.StringVar(&c.localECSRuntime, "local-ecs-runtime", ecslocal.RuntimeProcess,
+		env.Bind("local-ecs-runtime", "TEMPORAL_ECS_LOCAL_ECS_RUNTIME", "what runs the task containers of --local-ecs: "+ecslocal.RuntimeProcess+" (host processes, the image ignored) or "+ecslocal.RuntimeDocker+" (the task's images, on the Docker engine DOCKER_HOST names)"))
 	fs.DurationVar(&c.reapInterval, "reap-interval", activities.DefaultReapInterval,
 		env.Bind("reap-interval", "TEMPORAL_ECS_REAP_INTERVAL", "longest time between two sweeps of the orphan reaper, which stops the tasks of workflows that ended without stopping them (timeouts, terminate); 0 turns it off"))
 	fs.Var(&c.reapClusters, "reap-cluster",
 		env.Bind("reap-cluster", "TEMPORAL_ECS_REAP_CLUSTERS", "`cluster` the reaper sweeps besides those the worker launched tasks in and the job defaults' one: a name (in the worker's region) or a cluster ARN; repeatable, comma-separated"))
+
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "",
+		env.Bind("metrics-addr", "TEMPORAL_ECS_METRICS_ADDR", "`host:port` to serve Prometheus metrics on, at /metrics: the Temporal SDK's and temporal_ecs_* (see the README); empty serves none"))
 
 	if err := env.Parse(fs, args, lookup); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -124,8 +130,15 @@ func (c *config) validate() error {
 		return errors.New("--max-concurrent-waits: must be at least 1")
 	case c.registerAttempts < 1:
 		return errors.New("--register-attempts: must be at least 1")
+	case c.localECSRuntime != ecslocal.RuntimeProcess && c.localECSRuntime != ecslocal.RuntimeDocker:
+		return fmt.Errorf("--local-ecs-runtime: want %s or %s, got %q", ecslocal.RuntimeProcess, ecslocal.RuntimeDocker, c.localECSRuntime)
 	case c.registerDelay < 0, c.stopTimeout < 0:
 		return errors.New("delays and timeouts must not be negative")
+	}
+	if c.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr: want host:port (127.0.0.1:9090, :9090): %w", err)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,8 +16,9 @@ import (
 // localRegion is the region of the local ECS endpoint when none is configured.
 const localRegion = "us-east-1"
 
-// startLocalECS starts internal/ecslocal on the --local-ecs address and
-// returns cfg pointed at it, signing with its credentials: those of
+// startLocalECS starts internal/ecslocal on the --local-ecs address, its
+// task containers run by the --local-ecs-runtime, and returns cfg pointed
+// at it, signing with its credentials: those of
 // AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when set, so that other processes
 // (the starter) can call it too, else generated ones.
 func startLocalECS(cfg aws.Config, c *config, logger *slog.Logger, lookup func(string) (string, bool)) (aws.Config, func(), error) {
@@ -28,7 +30,12 @@ func startLocalECS(cfg aws.Config, c *config, logger *slog.Logger, lookup func(s
 	if keyID == "" || secret == "" {
 		keyID, secret = "", ""
 	}
+	rt, err := ecslocal.NewRuntime(context.Background(), c.localECSRuntime)
+	if err != nil {
+		return aws.Config{}, nil, fmt.Errorf("--local-ecs-runtime: %w", err)
+	}
 	srv := ecslocal.New(ecslocal.Options{
+		Runtime:         rt,
 		Region:          cfg.Region,
 		AccessKeyID:     keyID,
 		SecretAccessKey: secret,
@@ -45,9 +52,9 @@ func startLocalECS(cfg aws.Config, c *config, logger *slog.Logger, lookup func(s
 	cfg.BaseEndpoint = aws.String(url)
 	if keyID == "" {
 		logger.Info("local ECS endpoint started with generated credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the worker to let other processes call it",
-			"endpoint", url, "region", cfg.Region)
+			"endpoint", url, "region", cfg.Region, "runtime", rt.Name())
 	} else {
-		logger.Info("local ECS endpoint started", "endpoint", url, "region", cfg.Region, "accessKeyId", creds.AccessKeyID)
+		logger.Info("local ECS endpoint started", "endpoint", url, "region", cfg.Region, "runtime", rt.Name(), "accessKeyId", creds.AccessKeyID)
 	}
 	stop := func() {
 		if err := srv.Close(); err != nil {

@@ -52,6 +52,15 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return err
 	}
 	logger := newLogger(stderr, cfg)
+	// A key file that does not load stops the worker before it starts
+	// anything; the client options load it again.
+	keys, err := cfg.temporal.Keys()
+	if err != nil {
+		return err
+	}
+	if keys != nil {
+		logger.Info("payload encryption on", "keyIds", keys.IDs(), "newestKeyId", keys.Newest())
+	}
 	defaults, err := cfg.jobDefaults()
 	if err != nil {
 		return err
@@ -65,24 +74,38 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		}
 		return err
 	}
+	// The metrics endpoint, when configured, is up first and stops last.
+	var metrics *metricsServer
+	if cfg.metricsAddr != "" {
+		if metrics, err = startMetrics(cfg.metricsAddr, logger); err != nil {
+			return err
+		}
+		defer closeMetrics(metrics, logger)
+	}
 	awsCfg, stopLocal, err := loadAWS(ctx, cfg, logger, lookup)
 	if err != nil {
 		return startupErr(err)
 	}
 	defer stopLocal()
 
-	tc, err := cfg.temporal.Dial(ctx, logger)
+	tc, err := dialTemporal(ctx, cfg, logger, metrics.Handler())
 	if err != nil {
 		return startupErr(err)
 	}
 	defer tc.Close()
 
+	clientOpts, err := cfg.temporal.ClientOptions()
+	if err != nil {
+		return err
+	}
 	acts, err := activities.New(ctx, activities.Options{
 		AWS:              awsCfg,
 		Defaults:         defaults,
+		SearchAttributes: searchAttributesRegistered(ctx, tc, clientOpts.Namespace, logger),
 		Logger:           logger,
 		RegisterAttempts: cfg.registerAttempts,
 		RegisterDelay:    cfg.registerDelay,
+		MetricsHandler:   metrics.Handler(),
 	})
 	if err != nil {
 		return startupErr(fmt.Errorf("activities: %w", err))
@@ -104,9 +127,9 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	}
 
 	fatal := make(chan error, 1)
-	opts := func(slots int) worker.Options {
-		return worker.Options{
-			MaxConcurrentActivityExecutionSize: slots,
+	w := workflows.NewWorker(tc, cfg.taskQueue, acts, workflows.WorkerOptions{
+		Worker: worker.Options{
+			MaxConcurrentActivityExecutionSize: cfg.maxActivities,
 			WorkerStopTimeout:                  cfg.stopTimeout,
 			OnFatalError: func(err error) {
 				select {
@@ -114,23 +137,13 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 				default:
 				}
 			},
-		}
-	}
-	// The waits poll a task queue of their own with slots of their own, so
-	// that running tasks never hold the slots that RunTask and StopTask need.
-	waitQueue := workflows.WaitQueue(cfg.taskQueue)
-	waits := worker.New(tc, waitQueue, opts(cfg.maxWaits))
-	workflows.RegisterWaits(waits, acts)
-	if err := waits.Start(); err != nil {
-		return fmt.Errorf("start worker on task queue %s: %w", waitQueue, err)
-	}
-	defer waits.Stop()
-	w := worker.New(tc, cfg.taskQueue, opts(cfg.maxActivities))
-	workflows.Register(w, acts)
+		},
+		MaxConcurrentWaits: cfg.maxWaits,
+	})
 	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker on task queue %s: %w", cfg.taskQueue, err)
+		return err
 	}
-	logger.Info("worker started", "taskQueue", cfg.taskQueue, "waitQueue", waitQueue)
+	logger.Info("worker started", "taskQueue", cfg.taskQueue, "waitQueue", workflows.WaitQueue(cfg.taskQueue))
 
 	select {
 	case <-ctx.Done():
