@@ -1,110 +1,119 @@
 package e2e_test
 
 import (
-	"os"
-	"path/filepath"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/temporal-ecs/temporal-ecs/activities"
 	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal"
 	"github.com/temporal-ecs/temporal-ecs/internal/ecslocal/ecslocaltest"
-	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
 
-// TestWorkerKilledAndRestartedReattaches kills the worker with SIGKILL while
-// its task runs and starts a new one: the workflow completes with the same
-// task, after one RunTask, and no log line is streamed twice. The local ECS
-// endpoint runs in the test process, so that it outlives the worker.
-func TestWorkerKilledAndRestartedReattaches(t *testing.T) {
+// TestWorkerKilledRightAfterALineLosesNoLineAndEachReaderSeesItOnce kills
+// the worker with SIGKILL while its task prints 30 numbered lines, right
+// after the worker has written a line to its log: a moment that ignores
+// heartbeats, so the last heartbeat Temporal received (the SDK sends them
+// at most every 0.8 × the heartbeat timeout) is behind the lines written.
+// A new worker reattaches to the same task after one RunTask, and:
+//   - the worker's log has every line at least once, each record carrying
+//     its position (log stream, eventTimestamp, eventIndex), a repeat the
+//     same position as the line it repeats;
+//   - `starter run`, which followed throughout, printed each line once, in
+//     order, and exited with the container's code;
+//   - `starter logs` afterwards prints each line once, in order;
+//   - the result says the output was read completely.
+//
+// The local ECS endpoint runs in the test process, so that it outlives
+// the worker.
+func TestWorkerKilledRightAfterALineLosesNoLineAndEachReaderSeesItOnce(t *testing.T) {
 	h := need(t)
 	ctx := testContext(t)
 	srv, cfg := ecslocaltest.Start(t, ecslocal.Options{
 		AccessKeyID: accessKeyID, SecretAccessKey: secretAccessKey, StopTimeout: 5 * time.Second,
 	})
+	endpoint := "AWS_ENDPOINT_URL=" + aws.ToString(cfg.BaseEndpoint)
 	queue := "e2e-crash-" + uuid.NewString()[:8]
-	env := []string{"AWS_ENDPOINT_URL=" + aws.ToString(cfg.BaseEndpoint)}
 	var worker *process
 	startWorker := func() {
 		var err error
-		worker, err = h.startWorker(ctx, "crash-worker", env, "--task-queue="+queue)
+		worker, err = h.startWorker(ctx, "crash-worker-"+queue, []string{endpoint}, "--task-queue="+queue)
 		require.NoError(t, err)
 	}
 	startWorker()
 	t.Cleanup(func() { assert.NoError(t, worker.stop(30*time.Second)) })
 
-	gate := filepath.Join(t.TempDir(), "go")
-	before := []string{"before 1", "before 2", "before 3"}
-	after := []string{"after 1", "after 2", "after 3"}
-	run := h.startJob(ctx, t, shellJob(gated(gate, before, after)), queue)
-	st := h.waitStatus(ctx, t, run, "the task to be running", func(s workflows.Status) bool {
-		return s.Phase == workflows.PhaseRunning
-	})
+	const n, killAfter = 30, 10
+	var want []string
+	for i := 1; i <= n; i++ {
+		want = append(want, fmt.Sprintf("line %d", i))
+	}
+	id := workflowID(t)
+	// `starter run` starts the job and follows it; it reads the lines
+	// itself, with the same endpoint. The waits' heartbeat timeout is the
+	// shortest a job may ask, so that the new worker resumes soon: the
+	// SDK sends a heartbeat at most every 8s then.
+	run, stdout, stderr := h.starter(ctx, "run", "--task-queue", queue, "--workflow-id", id, "--poll", "200ms",
+		"--input", "-", "--image", "alpine:3.20", "--poll-interval", "0.5", "--",
+		"sh", "-c", fmt.Sprintf(`for i in $(seq 1 %d); do echo "line $i"; sleep 0.2; done`, n))
+	run.Env = append(run.Env, endpoint)
+	run.Stdin = strings.NewReader(`{"heartbeatTimeoutSeconds": 10}`)
+	require.NoError(t, run.Start())
 
-	// Kill the worker once it has streamed the first lines and Temporal has
-	// recorded a heartbeat whose log cursor is past them.
-	require.NoError(t, waitFor(ctx, worker, "the worker to stream the first lines", func() bool {
-		return len(streamedLines(t, run.GetID(), worker.log)) == len(before)
-	}))
-	require.Equal(t, before, logLines(ctx, t, cfg, st.LogGroup, st.LogStream))
-	end := cursorAtEnd(logEvents(ctx, t, cfg, st.LogGroup, st.LogStream))
-	require.NoError(t, waitFor(ctx, worker, "a heartbeat with the log cursor past the first lines", func() bool {
-		cur := heartbeatCursor(t, h, run.GetID(), run.GetRunID())
-		return cur != nil && cur.LastTimestamp == end.LastTimestamp && cur.SeenAtLast == end.SeenAtLast
+	// Killed right after it wrote line 10, whatever it has heartbeated.
+	require.NoError(t, waitFor(ctx, worker, "the worker to stream line 10", func() bool {
+		return len(streamedLines(t, id, worker.log)) >= killAfter
 	}))
 	worker.kill()
-
+	killedAt := len(streamedLines(t, id, worker.log))
 	startWorker()
-	require.NoError(t, os.WriteFile(gate, nil, 0o644))
 
-	var res activities.TaskResult
-	require.NoError(t, run.Get(ctx, &res))
-	assert.Equal(t, st.TaskArn, res.TaskArn, "the workflow reattached to the same task")
-	assert.Equal(t, 0, res.ExitCode)
-	assert.EqualValues(t, 1, srv.Stats()["ecs:RunTask"], "one RunTask")
-	assert.Equal(t, append(before, after...), streamedLines(t, run.GetID(), worker.log),
-		"every line streamed once, in order, across both workers")
-}
+	require.NoError(t, run.Wait(), "starter run: %s", stderr)
+	assert.Equal(t, want, lines(stdout.String()), "starter run printed each line once, in order; stderr: %s", stderr)
 
-// cursorAtEnd returns the time part of a log cursor past events.
-func cursorAtEnd(events []cwtypes.OutputLogEvent) activities.LogCursor {
-	var c activities.LogCursor
-	for _, ev := range events {
-		switch ts := aws.ToInt64(ev.Timestamp); {
-		case ts > c.LastTimestamp:
-			c.LastTimestamp, c.SeenAtLast = ts, 1
-		case ts == c.LastTimestamp:
-			c.SeenAtLast++
-		}
-	}
-	return c
-}
+	logsCmd, logsOut, logsErr := h.starter(ctx, "logs", id)
+	logsCmd.Env = append(logsCmd.Env, endpoint)
+	require.NoError(t, logsCmd.Run(), "starter logs: %s", logsErr)
+	assert.Equal(t, want, lines(logsOut.String()), "starter logs prints each line once, in order")
+	assert.Empty(t, logsErr.String())
 
-// heartbeatCursor returns the log cursor of the last heartbeat Temporal
-// recorded for the workflow's WaitForTaskFinish, nil when none.
-func heartbeatCursor(t *testing.T, h *harness, workflowID, runID string) *activities.LogCursor {
-	t.Helper()
-	desc, err := h.tc.DescribeWorkflow(t.Context(), workflowID, runID)
-	if err != nil {
-		return nil
-	}
-	for _, pa := range desc.RawResponse.GetPendingActivities() {
-		if pa.GetActivityType().GetName() != "WaitForTaskFinish" || pa.GetHeartbeatDetails() == nil {
+	// The worker's log: every line at least once, each with its position.
+	records, err := readJSONLog(worker.log)
+	require.NoError(t, err)
+	byPos := map[string]string{}
+	var order []string
+	streamedTotal := 0
+	for _, r := range records {
+		if r.str("workflowId") != id || r["eventTimestamp"] == nil {
 			continue
 		}
-		var progress struct {
-			LogCursor *activities.LogCursor `json:"logCursor"`
+		streamedTotal++
+		require.NotEmpty(t, r.str("logStream"), "record %v", r)
+		require.Contains(t, r, "eventIndex", "record %v", r)
+		pos := fmt.Sprintf("%s/%v/%v", r.str("logStream"), r["eventTimestamp"], r["eventIndex"])
+		msg := strings.TrimRight(r.str("msg"), "\n")
+		if prev, ok := byPos[pos]; ok {
+			require.Equal(t, prev, msg, "a repeated line has the position of the line it repeats")
+			continue
 		}
-		if converter.GetDefaultDataConverter().FromPayloads(pa.GetHeartbeatDetails(), &progress) == nil {
-			return progress.LogCursor
-		}
+		byPos[pos] = msg
+		order = append(order, msg)
 	}
-	return nil
+	assert.Equal(t, want, order, "every line reached the worker's log, at least once, in order")
+	t.Logf("the worker was killed after streaming %d lines; %d records for %d lines: %d repeated after the restart",
+		killedAt, streamedTotal, n, streamedTotal-n)
+
+	var res activities.TaskResult
+	require.NoError(t, h.tc.GetWorkflow(ctx, id, "").Get(ctx, &res))
+	assert.Equal(t, 0, res.ExitCode)
+	require.NotNil(t, res.Output)
+	assert.True(t, res.Output.Complete, res.Output.Reason)
+	assert.EqualValues(t, n, res.Output.Lines)
+	assert.EqualValues(t, 1, srv.Stats()["ecs:RunTask"], "one RunTask: the new worker reattached to the same task")
 }

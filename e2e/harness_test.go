@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+
+	"github.com/temporal-ecs/temporal-ecs/workflows"
 )
 
 // The local ECS endpoints of the tests accept these credentials.
@@ -113,10 +115,10 @@ func (h *harness) startServer(ctx context.Context) error {
 	}
 	h.address = "127.0.0.1:" + strconv.Itoa(ports[0])
 	var err error
-	h.server, err = startProcess("temporal server", filepath.Join(h.dir, "server.log"), h.baseEnv(), h.temporalBin,
-		"server", "start-dev", "--headless", "--ip", "127.0.0.1",
+	args := append([]string{"server", "start-dev", "--headless", "--ip", "127.0.0.1",
 		"--port", strconv.Itoa(ports[0]), "--http-port", strconv.Itoa(ports[1]), "--metrics-port", strconv.Itoa(ports[2]),
-		"--db-filename", filepath.Join(h.dir, "temporal.db"), "--log-level", "warn")
+		"--db-filename", filepath.Join(h.dir, "temporal.db"), "--log-level", "warn"}, searchAttributeFlags()...)
+	h.server, err = startProcess("temporal server", filepath.Join(h.dir, "server.log"), h.baseEnv(), h.temporalBin, args...)
 	if err != nil {
 		return err
 	}
@@ -135,6 +137,16 @@ func (h *harness) startServer(ctx context.Context) error {
 		return fmt.Errorf("%w (last dial error: %v)", err, dialErr)
 	}
 	return nil
+}
+
+// searchAttributeFlags register RunECSTask's search attributes on the dev
+// server, as a namespace in production has them.
+func searchAttributeFlags() []string {
+	var flags []string
+	for _, k := range workflows.SearchAttributes {
+		flags = append(flags, "--search-attribute", k.GetName()+"="+k.GetValueType().String())
+	}
+	return flags
 }
 
 // startWorker starts a worker binary with JSON logs in dir/<name>.log,

@@ -44,6 +44,9 @@ func shellJob(script string) map[string]any {
 		"command":             []string{"sh", "-c", script},
 		"streamOutput":        true,
 		"pollIntervalSeconds": 0.5,
+		// A lost worker's waits resume within 10s (the default, 180s,
+		// trades reattach time for fewer heartbeats).
+		"heartbeatTimeoutSeconds": 10,
 	}
 }
 

@@ -5,11 +5,14 @@
 # in-process local ECS endpoint (--local-ecs), runs `starter run` on a small
 # shell task, shows its lines and exit code, and stops what it started.
 #
-#   DEMO_KEEP=1 make demo    keep the server and worker running (Ctrl-C stops them)
+#   DEMO_KEEP=1 make demo          keep the server and worker running (Ctrl-C stops them)
+#   DEMO_RUNTIME=docker make demo  run the task from its image on the Docker engine
+#                                  DOCKER_HOST names (default: a host process)
 #
 # Settings (environment): DEMO_TEMPORAL_PORT (7233), DEMO_UI_PORT (8233),
 # DEMO_LOCAL_ECS_ADDR (127.0.0.1:4599), DEMO_DIR (.demo), DEMO_TIMEOUT (60 s
-# for each process to get ready), GO (go).
+# for each process to get ready), DEMO_RUNTIME (process or docker),
+# DEMO_IMAGE (alpine:3.20), GO (go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +23,8 @@ UI_PORT=${DEMO_UI_PORT:-8233}
 LOCAL_ECS_ADDR=${DEMO_LOCAL_ECS_ADDR:-127.0.0.1:4599}
 READY_TIMEOUT=${DEMO_TIMEOUT:-60}
 KEEP=${DEMO_KEEP:-0}
+RUNTIME=${DEMO_RUNTIME:-process}
+IMAGE=${DEMO_IMAGE:-alpine:3.20}
 ADDRESS=127.0.0.1:${TEMPORAL_PORT}
 
 if [[ -t 2 ]]; then
@@ -93,7 +98,10 @@ TEMPORAL=$($GO tool -modfile=tools/go.mod -n temporal)
 say "starting the Temporal dev server on $ADDRESS (Web UI http://localhost:$UI_PORT)"
 rm -f "$DEMO_DIR/temporal.db"
 ${detach[@]+"${detach[@]}"} "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
-	--db-filename "$DEMO_DIR/temporal.db" --log-level warn >"$DEMO_DIR/server.log" 2>&1 &
+	--db-filename "$DEMO_DIR/temporal.db" --log-level warn \
+	--search-attribute EcsTaskArn=Keyword --search-attribute EcsCluster=Keyword --search-attribute EcsImage=Keyword \
+	--search-attribute EcsPhase=Keyword --search-attribute EcsStopCode=Keyword --search-attribute EcsExitCode=Int \
+	>"$DEMO_DIR/server.log" 2>&1 &
 server=$!
 pids+=("$server")
 
@@ -114,17 +122,17 @@ export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-se
 export AWS_ENDPOINT_URL=http://$LOCAL_ECS_ADDR AWS_EC2_METADATA_DISABLED=true
 export TEMPORAL_ADDRESS=$ADDRESS TEMPORAL_NAMESPACE=default
 
-say "starting the worker with a local ECS endpoint on $LOCAL_ECS_ADDR"
-${detach[@]+"${detach[@]}"} "$DEMO_DIR/bin/worker" --local-ecs="$LOCAL_ECS_ADDR" --job-defaults scripts/demo-job-defaults.json \
-	>"$DEMO_DIR/worker.log" 2>&1 &
+say "starting the worker with a local ECS endpoint on $LOCAL_ECS_ADDR (runtime: $RUNTIME)"
+${detach[@]+"${detach[@]}"} "$DEMO_DIR/bin/worker" --local-ecs="$LOCAL_ECS_ADDR" --local-ecs-runtime="$RUNTIME" \
+	--job-defaults scripts/demo-job-defaults.json >"$DEMO_DIR/worker.log" 2>&1 &
 pids+=($!)
 wait_until "the worker" "$!" "$DEMO_DIR/worker.log" grep -q "worker started" "$DEMO_DIR/worker.log"
 
 # A task that takes a few seconds, so that its lines are seen arriving.
 script='for i in 1 2 3; do echo "line $i"; sleep 1; done'
-say "starter run --image alpine:3.20 -- sh -c '$script'"
+say "starter run --image $IMAGE -- sh -c '$script'"
 set +e
-"$DEMO_DIR/bin/starter" run --image alpine:3.20 -- sh -c "$script"
+"$DEMO_DIR/bin/starter" run --image "$IMAGE" -- sh -c "$script"
 code=$?
 set -e
 say "the task exited with code $code (worker log: $DEMO_DIR/worker.log)"
@@ -136,7 +144,7 @@ if [[ $KEEP == 1 ]]; then
 	  Web UI:    http://localhost:$UI_PORT/namespaces/default/workflows
 	  Try:       export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_REGION=$AWS_REGION \\
 	                    AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY TEMPORAL_ADDRESS=$ADDRESS
-	             $DEMO_DIR/bin/starter run --image alpine:3.20 -- sh -c 'echo hello; exit 3'
+	             $DEMO_DIR/bin/starter run --image $IMAGE -- sh -c 'echo hello; exit 3'
 	             $GO tool -modfile=tools/go.mod temporal workflow list --address $ADDRESS
 	MSG
 	wait "${pids[@]}" || true
