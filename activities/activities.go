@@ -51,21 +51,20 @@ type Options struct {
 	// with the SDK's.
 	MetricsHandler client.MetricsHandler
 
-	// NewClients builds the AWS clients of a region and role; nil means
-	// NewSDKClients. Tests set it to inject fakes.
-	NewClients NewClientsFunc
-	// MinPollInterval is the shortest interval at which the watcher calls
-	// DescribeTasks, whatever the jobs ask (default 1s).
-	MinPollInterval time.Duration
+	// Test knobs: newClients builds the AWS clients of a region and role
+	// (nil: newSDKClients), to inject fakes; minPollInterval is the
+	// shortest interval at which the watcher calls DescribeTasks, whatever
+	// the jobs ask (default 1s); logPageSize bounds the events of one
+	// GetLogEvents page (zero: CloudWatch's default).
+	newClients      newClientsFunc
+	minPollInterval time.Duration
+	logPageSize     int32
 	// LogEventsPerSecond limits the worker's GetLogEvents calls (default 10
 	// per second, CloudWatch's per-account quota being 25); LogEventsBurst
 	// is the burst allowed (default 10). The rate is a ceiling: it halves
 	// when CloudWatch throttles and grows back (see LogBudget).
 	LogEventsPerSecond float64
 	LogEventsBurst     int
-	// LogPageSize bounds the events of one GetLogEvents page; zero leaves
-	// CloudWatch's default.
-	LogPageSize int32
 	// LogGrace is how long the wait activities go on reading a stopped
 	// task's log stream after it last grew, so that the lines CloudWatch
 	// makes readable late (its ingestion delay) are read (default
@@ -99,8 +98,8 @@ func (o Options) withDefaults() Options {
 	if o.RegisterDelay <= 0 {
 		o.RegisterDelay = time.Second
 	}
-	if o.MinPollInterval <= 0 {
-		o.MinPollInterval = time.Second
+	if o.minPollInterval <= 0 {
+		o.minPollInterval = time.Second
 	}
 	if o.LogEventsPerSecond <= 0 {
 		o.LogEventsPerSecond = 10
@@ -131,7 +130,7 @@ type Activities struct {
 	clients  *clientFactory
 	defs     *definitionCache
 	register singleflight.Group
-	watcher  *Watcher
+	watcher  *watcher
 	logLimit *rate.Limiter
 	// logBudget adapts logLimit's rate to throttling.
 	logBudget *LogBudget
@@ -141,10 +140,10 @@ type Activities struct {
 
 // New returns Activities ready to register on a worker. It starts the task
 // watcher, which Close stops.
-func New(_ context.Context, opts Options) (*Activities, error) {
+func New(opts Options) *Activities {
 	opts = opts.withDefaults()
 	metrics := newProductMetrics(opts.MetricsHandler)
-	clients := newClientFactory(withAWSMetrics(opts.AWS, metrics), opts.NewClients)
+	clients := newClientFactory(withAWSMetrics(opts.AWS, metrics), opts.newClients)
 	a := &Activities{
 		opts:     opts,
 		clients:  clients,
@@ -153,12 +152,12 @@ func New(_ context.Context, opts Options) (*Activities, error) {
 		logLimit: rate.NewLimiter(rate.Limit(opts.LogEventsPerSecond), opts.LogEventsBurst),
 	}
 	a.logBudget = adaptiveBudget(a.logLimit)
-	a.watcher = NewWatcher(WatcherOptions{
-		Clients:         func(key ClientKey) ECSAPI { return clients.get(key.Region, key.RoleArn).ECS },
-		MinPollInterval: opts.MinPollInterval,
+	a.watcher = startWatcher(watcherOptions{
+		Clients:         func(key clientKey) ECSAPI { return clients.get(key.Region, key.RoleArn).ECS },
+		MinPollInterval: opts.minPollInterval,
 		Logger:          opts.Logger,
 	})
-	return a, nil
+	return a
 }
 
 // Close stops the shared task watcher; activities still waiting fail.

@@ -43,9 +43,9 @@ var (
 	_ LogsAPI = (*cloudwatchlogs.Client)(nil)
 )
 
-// ClientKey selects the clients of a job: the region its calls go to and
+// clientKey selects the clients of a job: the region its calls go to and
 // the IAM role they assume (empty: the worker's own credentials).
-type ClientKey struct {
+type clientKey struct {
 	Region  string
 	RoleArn string
 }
@@ -57,13 +57,13 @@ type Clients struct {
 	Logs LogsAPI
 }
 
-// NewClientsFunc builds the clients of key from cfg, the worker's AWS
+// newClientsFunc builds the clients of key from cfg, the worker's AWS
 // configuration with the key's region and (assumed-role) credentials.
 // Tests replace it to inject fakes.
-type NewClientsFunc func(key ClientKey, cfg aws.Config) Clients
+type newClientsFunc func(key clientKey, cfg aws.Config) Clients
 
-// NewSDKClients builds the real aws-sdk-go-v2 clients.
-func NewSDKClients(_ ClientKey, cfg aws.Config) Clients {
+// newSDKClients builds the real aws-sdk-go-v2 clients.
+func newSDKClients(_ clientKey, cfg aws.Config) Clients {
 	return Clients{
 		ECS:  ecs.NewFromConfig(cfg),
 		EC2:  ec2.NewFromConfig(cfg),
@@ -76,29 +76,29 @@ func NewSDKClients(_ ClientKey, cfg aws.Config) Clients {
 // credentials are cached and refreshed by aws.CredentialsCache.
 type clientFactory struct {
 	base  aws.Config
-	newFn NewClientsFunc
+	newFn newClientsFunc
 	mu    sync.Mutex
-	byKey map[ClientKey]Clients
+	byKey map[clientKey]Clients
 }
 
-func newClientFactory(base aws.Config, newFn NewClientsFunc) *clientFactory {
+func newClientFactory(base aws.Config, newFn newClientsFunc) *clientFactory {
 	if newFn == nil {
-		newFn = NewSDKClients
+		newFn = newSDKClients
 	}
 	if base.Retryer == nil {
 		// The standard retryer retries throttling, 5xx and connection
 		// errors with backoff: transport faults never reach the activities.
 		base.Retryer = func() aws.Retryer { return retry.NewStandard() }
 	}
-	return &clientFactory{base: base, newFn: newFn, byKey: map[ClientKey]Clients{}}
+	return &clientFactory{base: base, newFn: newFn, byKey: map[clientKey]Clients{}}
 }
 
 // key is the key of (region, roleArn), an empty region being the worker's.
-func (f *clientFactory) key(region, roleArn string) ClientKey {
+func (f *clientFactory) key(region, roleArn string) clientKey {
 	if region == "" {
 		region = f.base.Region
 	}
-	return ClientKey{Region: region, RoleArn: roleArn}
+	return clientKey{Region: region, RoleArn: roleArn}
 }
 
 // get returns the clients of (region, roleArn); an empty region is the

@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
-	"github.com/stretchr/testify/require"
 )
 
 const (
@@ -471,7 +470,7 @@ type fakeWorld struct {
 	logs *fakeLogs
 
 	mu     sync.Mutex
-	builds []ClientKey
+	builds []clientKey
 }
 
 func newFakeWorld() *fakeWorld {
@@ -482,7 +481,7 @@ func newFakeWorld() *fakeWorld {
 	}
 }
 
-func (w *fakeWorld) newClients(key ClientKey, _ aws.Config) Clients {
+func (w *fakeWorld) newClients(key clientKey, _ aws.Config) Clients {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.builds = append(w.builds, key)
@@ -495,8 +494,8 @@ func newTestActivities(t testing.TB, w *fakeWorld, mutate ...func(*Options)) *Ac
 	t.Helper()
 	opts := Options{
 		AWS:             aws.Config{Region: testRegion},
-		NewClients:      w.newClients,
-		MinPollInterval: 2 * time.Millisecond,
+		newClients:      w.newClients,
+		minPollInterval: 2 * time.Millisecond,
 		RegisterDelay:   time.Millisecond,
 		Logger:          slog.New(slog.DiscardHandler),
 		// The fakes deliver every event at once: no ingestion delay to wait out.
@@ -505,8 +504,7 @@ func newTestActivities(t testing.TB, w *fakeWorld, mutate ...func(*Options)) *Ac
 	for _, m := range mutate {
 		m(&opts)
 	}
-	a, err := New(context.Background(), opts)
-	require.NoError(t, err)
+	a := New(opts)
 	t.Cleanup(a.Close)
 	return a
 }

@@ -50,7 +50,7 @@ func startLocal(t *testing.T, opts ecslocal.Options, mutate ...func(*Options)) *
 	srv, cfg := ecslocaltest.Start(t, opts)
 	o := Options{
 		AWS:             cfg,
-		MinPollInterval: 10 * time.Millisecond,
+		minPollInterval: 10 * time.Millisecond,
 		RegisterDelay:   time.Millisecond,
 		Logger:          slog.New(slog.DiscardHandler),
 		// ecslocal stores every event before the task is STOPPED, unless a
@@ -60,8 +60,7 @@ func startLocal(t *testing.T, opts ecslocal.Options, mutate ...func(*Options)) *
 	for _, m := range mutate {
 		m(&o)
 	}
-	a, err := New(t.Context(), o)
-	require.NoError(t, err)
+	a := New(o)
 	t.Cleanup(a.Close)
 	return &local{t: t, srv: srv, cfg: cfg, a: a, ecs: ecs.NewFromConfig(cfg)}
 }
@@ -167,14 +166,13 @@ func TestLocalRegisterReuseMatchLatestDeregister(t *testing.T) {
 
 // startLocalActivities returns a second worker's Activities on l's server.
 func startLocalActivities(t *testing.T, l *local) *Activities {
-	a, err := New(t.Context(), Options{AWS: l.cfg, MinPollInterval: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
+	a := New(Options{AWS: l.cfg, minPollInterval: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	t.Cleanup(a.Close)
 	return a
 }
 
 func TestLocalRunWaitAndStreamLogsWithPagination(t *testing.T) {
-	l := startLocal(t, ecslocal.Options{}, func(o *Options) { o.LogPageSize = 2 })
+	l := startLocal(t, ecslocal.Options{}, func(o *Options) { o.logPageSize = 2 })
 	ref, p := l.start(shellJob("for i in 1 2 3 4 5 6 7; do echo line $i; done; exit 3", `,"streamOutput":true`), "tok-logs")
 	assert.Equal(t, "default::"+ref.TaskArn, ref.Identifier[len(ref.Identifier)-len("default::"+ref.TaskArn):])
 	require.NotEmpty(t, ref.LogStream)
@@ -398,7 +396,7 @@ func TestLocalResumedAttemptRepeatsNoLine(t *testing.T) {
 // waitForLines polls the task's log stream until it holds n lines.
 func waitForLines(t *testing.T, l *local, ref TaskRef, n int) {
 	t.Helper()
-	clients := NewSDKClients(ClientKey{}, l.cfg)
+	clients := newSDKClients(clientKey{}, l.cfg)
 	deadline := time.Now().Add(localTimeout)
 	tl := NewLogTailer(clients.Logs, ref.LogGroup, ref.LogStream, LogTailerOptions{})
 	got := 0

@@ -16,8 +16,8 @@ import (
 
 // The product's metrics, emitted through Options.MetricsHandler. A metrics
 // handler that follows the Prometheus naming conventions (the worker's
-// does) appends _total to the counters' names. The README's "Metrics"
-// section documents each.
+// does) appends _total to the counters' names. The "Metrics" section of
+// docs/design.md documents each.
 const (
 	// metricTasksStarted counts the tasks RunTask started (not those it
 	// adopted).

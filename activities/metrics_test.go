@@ -328,11 +328,11 @@ func TestMetricsWithoutAHandlerEmitNothing(t *testing.T) {
 	assert.Empty(t, a.metrics.waiting)
 }
 
-// TestTheREADMEAndTheDashboardShowEveryProductMetric keeps the README's
-// "Metrics" table and docs/grafana-dashboard.json in step with the
+// TestTheREADMEAndTheDashboardShowEveryProductMetric keeps the "Metrics"
+// table of docs/design.md and docs/grafana-dashboard.json in step with the
 // metrics emitted, by the names the worker's endpoint serves them under.
 func TestTheREADMEAndTheDashboardShowEveryProductMetric(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/design.md")
 	require.NoError(t, err)
 	dashboard, err := os.ReadFile("../docs/grafana-dashboard.json")
 	require.NoError(t, err)
@@ -349,7 +349,7 @@ func TestTheREADMEAndTheDashboardShowEveryProductMetric(t *testing.T) {
 		metricTasksReaped:     metricTasksReaped + "_total",
 	}
 	for _, name := range served {
-		assert.Contains(t, string(readme), "| `"+name+"` |", "the README's table lists %s", name)
+		assert.Contains(t, string(readme), "| `"+name+"` |", "the table of docs/design.md lists %s", name)
 		assert.Contains(t, string(dashboard), name, "the dashboard charts %s", name)
 	}
 }

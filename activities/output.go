@@ -128,7 +128,7 @@ func (a *Activities) newOutputStream(ctx context.Context, in WaitInput, cursor *
 	// interval, so that the activity heartbeats in time however many tasks
 	// stream at once; the lines left come at the next poll. While the
 	// stream stays empty, reads are spaced out up to LogIdleMax.
-	opts := LogTailerOptions{Budget: a.logBudget, PageSize: a.opts.LogPageSize, MaxWait: poll,
+	opts := LogTailerOptions{Budget: a.logBudget, PageSize: a.opts.logPageSize, MaxWait: poll,
 		PollEvery: poll, IdleMax: a.opts.LogIdleMax}
 	if cursor != nil {
 		opts.Cursor = *cursor

@@ -94,10 +94,7 @@ func BenchmarkLogStreaming(b *testing.B) {
 func benchmarkDrainThroughput(b *testing.B, budget float64) {
 	const lines = 200000
 	srv, cfg := ecslocaltest.Start(b, ecslocal.Options{})
-	a, err := New(context.Background(), Options{AWS: cfg, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), LogGrace: time.Millisecond})
-	if err != nil {
-		b.Fatal(err)
-	}
+	a := New(Options{AWS: cfg, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), LogGrace: time.Millisecond})
 	b.Cleanup(a.Close)
 	msg := fmt.Sprintf("%0100d", 0)
 	if err := srv.Logs().CreateGroup("bench"); err != nil {

@@ -69,7 +69,7 @@ func TestLocalDrainReadsTheLastLineDeliveredLate(t *testing.T) {
 }
 
 func TestLocalDrainReadsTheLastLineThroughThrottling(t *testing.T) {
-	l := startLocal(t, ecslocal.Options{}, func(o *Options) { o.LogPageSize = 5 })
+	l := startLocal(t, ecslocal.Options{}, func(o *Options) { o.logPageSize = 5 })
 	ref, _ := l.start(shellJob(`for i in $(seq 1 20); do echo "line $i"; done`, `,"streamOutput":true`), "tok-throttled")
 	l.waitStopped(ref)
 	// Every page of the drain is throttled a few times over.
@@ -272,7 +272,7 @@ func TestLocalBurstThroughSlowPagesMakesProgressAndReadsEveryLine(t *testing.T) 
 	// more than twice the heartbeat timeout below. A wait that heartbeats
 	// only between polls (one poll reading up to 100 pages) would be
 	// abandoned before its first heartbeat, attempt after attempt.
-	l := startLocal(t, ecslocal.Options{}, func(o *Options) { o.LogPageSize = 1000 })
+	l := startLocal(t, ecslocal.Options{}, func(o *Options) { o.logPageSize = 1000 })
 	gate := filepath.Join(t.TempDir(), "gate")
 	script := fmt.Sprintf(`seq 1 %d; while [ ! -f %s ]; do sleep 0.05; done; echo last`, lines, gate)
 	ref, _ := l.start(shellJob(script, `,"streamOutput":true`), "tok-burst")

@@ -98,7 +98,7 @@ func TestTheCursorIsHeartbeatedBetweenPagesWhilePollingAndDraining(t *testing.T)
 		t.Run(phase, func(t *testing.T) {
 			w := newFakeWorld()
 			w.logs.pageSize = 7
-			a := newTestActivities(t, w, func(o *Options) { o.LogEventsPerSecond, o.LogPageSize = 1e6, 7 })
+			a := newTestActivities(t, w, func(o *Options) { o.LogEventsPerSecond, o.logPageSize = 1e6, 7 })
 			ref := testRef(w.ecs.addTask("RUNNING"))
 			ref.LogGroup, ref.LogStream = "g", "p/main/"+taskID(ref.TaskArn)
 			// More pages than one poll reads: a single read loop would

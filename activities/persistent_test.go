@@ -165,20 +165,20 @@ func TestWaitNeverGivesUpOnTransientErrors(t *testing.T) {
 }
 
 func TestWaitPersistentErrorRunEndsOnlyWithASuccessfulPoll(t *testing.T) {
-	failed := func(err error) TaskSnapshot { return TaskSnapshot{Err: sdkError("ECS", "DescribeTasks", err)} }
+	failed := func(err error) taskSnapshot { return taskSnapshot{Err: sdkError("ECS", "DescribeTasks", err)} }
 	denied, throttled := failed(deniedDescribe), failed(transientDescribeErrors["throttling"])
-	running := TaskSnapshot{Task: &types.Task{LastStatus: aws.String("RUNNING")}}
-	missing := TaskSnapshot{Missing: true, Reason: "MISSING"}
+	running := taskSnapshot{Task: &types.Task{LastStatus: aws.String("RUNNING")}}
+	missing := taskSnapshot{Missing: true, Reason: "MISSING"}
 	for _, tc := range []struct {
 		name  string
-		snaps []TaskSnapshot
+		snaps []taskSnapshot
 		// givesUp is set when the last snapshot ends the wait.
 		givesUp bool
 	}{
-		{"two failures in a row", []TaskSnapshot{denied, denied}, true},
-		{"a task between failures", []TaskSnapshot{denied, running, denied, running, denied}, false},
-		{"a missing task between failures", []TaskSnapshot{denied, missing, denied, missing, denied}, false},
-		{"a transient failure between failures", []TaskSnapshot{denied, throttled, denied}, true},
+		{"two failures in a row", []taskSnapshot{denied, denied}, true},
+		{"a task between failures", []taskSnapshot{denied, running, denied, running, denied}, false},
+		{"a missing task between failures", []taskSnapshot{denied, missing, denied, missing, denied}, false},
+		{"a transient failure between failures", []taskSnapshot{denied, throttled, denied}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newFakeWorld()

@@ -58,7 +58,7 @@ func TestClientsAreBuiltOncePerRegionAndRole(t *testing.T) {
 	f.get("eu-west-1", "")
 	f.get("eu-west-1", "arn:aws:iam::123456789012:role/a")
 	f.get("eu-west-1", "arn:aws:iam::123456789012:role/a")
-	assert.Equal(t, []ClientKey{
+	assert.Equal(t, []clientKey{
 		{Region: testRegion},
 		{Region: "eu-west-1"},
 		{Region: "eu-west-1", RoleArn: "arn:aws:iam::123456789012:role/a"},
@@ -67,7 +67,7 @@ func TestClientsAreBuiltOncePerRegionAndRole(t *testing.T) {
 
 func TestAssumedRoleClientsUseCachedSTSCredentials(t *testing.T) {
 	var got aws.Config
-	f := newClientFactory(aws.Config{Region: testRegion}, func(_ ClientKey, cfg aws.Config) Clients {
+	f := newClientFactory(aws.Config{Region: testRegion}, func(_ clientKey, cfg aws.Config) Clients {
 		got = cfg
 		return Clients{}
 	})

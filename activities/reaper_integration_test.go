@@ -102,8 +102,7 @@ func TestLocalReaperStopsOrphansOverTheWireProtocol(t *testing.T) {
 	temporal.set(open.WorkflowID, open.RunID, open.RunID, enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED)
 	reapers := []*reaper{r}
 	for range 2 {
-		a, err := New(t.Context(), Options{AWS: l.cfg, Logger: slog.New(logs)})
-		require.NoError(t, err)
+		a := New(Options{AWS: l.cfg, Logger: slog.New(logs)})
 		t.Cleanup(a.Close)
 		other, err := a.newReaper(opts)
 		require.NoError(t, err)

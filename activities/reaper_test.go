@@ -120,16 +120,16 @@ type reapWorld struct {
 	logs     *logCapture
 
 	mu   sync.Mutex
-	ecss map[ClientKey]*tagsOnRequest
+	ecss map[clientKey]*tagsOnRequest
 }
 
 func newReapWorld(t *testing.T, mutate ...func(*Options)) *reapWorld {
 	t.Helper()
-	w := &reapWorld{t: t, temporal: newFakeTemporal(), logs: newLogCapture(), ecss: map[ClientKey]*tagsOnRequest{}}
+	w := &reapWorld{t: t, temporal: newFakeTemporal(), logs: newLogCapture(), ecss: map[clientKey]*tagsOnRequest{}}
 	fw := newFakeWorld()
 	w.a = newTestActivities(t, fw, append([]func(*Options){func(o *Options) {
 		o.Logger = slog.New(w.logs)
-		o.NewClients = func(key ClientKey, _ aws.Config) Clients {
+		o.newClients = func(key clientKey, _ aws.Config) Clients {
 			return Clients{ECS: w.ecsOf(key.Region, key.RoleArn), EC2: fw.ec2, Logs: fw.logs}
 		}
 	}}, mutate...)...)
@@ -140,7 +140,7 @@ func newReapWorld(t *testing.T, mutate ...func(*Options)) *reapWorld {
 func (w *reapWorld) ecsOf(region, roleArn string) *tagsOnRequest {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	key := ClientKey{Region: region, RoleArn: roleArn}
+	key := clientKey{Region: region, RoleArn: roleArn}
 	if w.ecss[key] == nil {
 		w.ecss[key] = &tagsOnRequest{fakeECS: newFakeECS()}
 	}
@@ -505,7 +505,7 @@ func TestReaperSweepsOfManyWorkersAreIdempotent(t *testing.T) {
 	workers := []*Activities{w.a}
 	for range 3 {
 		workers = append(workers, newTestActivities(t, newFakeWorld(), func(opts *Options) {
-			opts.NewClients = func(ClientKey, aws.Config) Clients { return Clients{ECS: f} }
+			opts.newClients = func(clientKey, aws.Config) Clients { return Clients{ECS: f} }
 		}))
 	}
 	var wg sync.WaitGroup

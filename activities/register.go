@@ -25,7 +25,7 @@ const registerTimeout = 5 * time.Minute
 // and role) and the content digest of the prepared definition, so that
 // identical jobs share one revision.
 type definitionKey struct {
-	ClientKey
+	clientKey
 	Digest string
 }
 
@@ -130,7 +130,7 @@ func (a *Activities) GetOrRegisterTaskDefinition(ctx context.Context, p *job.Pre
 			return nil, invalidJob(err)
 		}
 	}
-	key := definitionKey{ClientKey: a.clients.key(p.Region, p.RoleArn), Digest: digest}
+	key := definitionKey{clientKey: a.clients.key(p.Region, p.RoleArn), Digest: digest}
 	exec := executionOf(ctx)
 	leader := false
 	ch := a.register.DoChan(key.String(), func() (any, error) {

@@ -244,7 +244,7 @@ func TestGetOrRegisterJobWaitingForAnotherJobsRegistrationHonoursItsCancellation
 	w := newFakeWorld()
 	api := blockedRegister{fakeECS: w.ecs, entered: make(chan struct{}, 1), release: make(chan struct{})}
 	a := newTestActivities(t, w, func(o *Options) {
-		o.NewClients = func(k ClientKey, cfg aws.Config) Clients {
+		o.newClients = func(k clientKey, cfg aws.Config) Clients {
 			c := w.newClients(k, cfg)
 			c.ECS = api
 			return c
@@ -289,7 +289,7 @@ func TestGetOrRegisterRetriedAttemptOfTheRegisteringRunOwnsTheRevision(t *testin
 			w := newFakeWorld()
 			api := blockedRegister{fakeECS: w.ecs, entered: make(chan struct{}, 1), release: make(chan struct{})}
 			a := newTestActivities(t, w, func(o *Options) {
-				o.NewClients = func(k ClientKey, cfg aws.Config) Clients {
+				o.newClients = func(k clientKey, cfg aws.Config) Clients {
 					c := w.newClients(k, cfg)
 					c.ECS = api
 					return c

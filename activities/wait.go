@@ -186,7 +186,7 @@ func (a *Activities) stopAfterStartTimeout(ctx context.Context, ref TaskRef, tim
 }
 
 // watch subscribes to the task's snapshots.
-func (a *Activities) watch(ref TaskRef, pollSeconds float64) *Subscription {
+func (a *Activities) watch(ref TaskRef, pollSeconds float64) *subscription {
 	return a.watcher.Watch(a.clients.key(ref.Region, ref.RoleArn), ref.cluster(), ref.TaskArn, seconds(pollSeconds, defaultPollInterval))
 }
 
@@ -197,7 +197,7 @@ func (a *Activities) watch(ref TaskRef, pollSeconds float64) *Subscription {
 // and the wait fails (failedPersistently). The caller must close it.
 type taskPolls struct {
 	a   *Activities
-	sub *Subscription
+	sub *subscription
 	ref TaskRef
 	// status is the last status seen (or reported by an earlier attempt).
 	status           string
@@ -253,7 +253,7 @@ func (p *taskPolls) next(ctx context.Context, deadline <-chan time.Time) (*types
 
 // observe returns the snapshot's task, nil to keep waiting, or an error
 // once the tolerance (or the limit of persistent failures) is spent.
-func (p *taskPolls) observe(ctx context.Context, snap TaskSnapshot) (*types.Task, error) {
+func (p *taskPolls) observe(ctx context.Context, snap taskSnapshot) (*types.Task, error) {
 	ref := p.ref
 	if snap.Err == nil {
 		p.describedAgain(ctx)

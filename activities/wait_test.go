@@ -325,7 +325,7 @@ func TestWaitFailsWhenTheWorkerStops(t *testing.T) {
 	afterPolls(t, w.ecs, 1, a.Close)
 	select {
 	case err := <-done:
-		assert.ErrorIs(t, err, ErrWatcherClosed)
+		assert.ErrorIs(t, err, errWatcherClosed)
 	case <-time.After(10 * time.Second):
 		t.Fatal("WaitForTaskFinish did not end with the watcher")
 	}

@@ -21,28 +21,28 @@ const describeTasksBatch = 100
 // within the waits' heartbeat timeout (30s at least) past a poll interval.
 const describeCallTimeout = 10 * time.Second
 
-// ErrWatcherClosed is the cause of the error of a wait ended by the
+// errWatcherClosed is the cause of the error of a wait ended by the
 // watcher's stop, as the worker shuts down.
-var ErrWatcherClosed = errors.New("task watcher closed: the worker is stopping")
+var errWatcherClosed = errors.New("task watcher closed: the worker is stopping")
 
 // errWorkerStopping is the retryable error of such a wait: the activity is
 // retried on another worker, which resumes from the last heartbeat.
 func errWorkerStopping() error {
-	return temporal.NewApplicationErrorWithCause(ErrWatcherClosed.Error(), "WorkerStopping", ErrWatcherClosed)
+	return temporal.NewApplicationErrorWithCause(errWatcherClosed.Error(), "WorkerStopping", errWatcherClosed)
 }
 
-// WatcherOptions configures a Watcher.
-type WatcherOptions struct {
+// watcherOptions configures a watcher.
+type watcherOptions struct {
 	// Clients returns the ECS client of a region and role.
-	Clients func(key ClientKey) ECSAPI
+	Clients func(key clientKey) ECSAPI
 	// MinPollInterval bounds the polling rate from below (default 1s).
 	MinPollInterval time.Duration
 	// Logger receives the watcher's own logs; nil means slog.Default().
 	Logger *slog.Logger
 }
 
-// TaskSnapshot is what one poll learnt about a watched task.
-type TaskSnapshot struct {
+// taskSnapshot is what one poll learnt about a watched task.
+type taskSnapshot struct {
 	// Task is the task as DescribeTasks returned it; nil when Missing or Err.
 	Task *types.Task
 	// Missing is set when ECS did not describe the task (failure reason
@@ -55,7 +55,7 @@ type TaskSnapshot struct {
 	Err error
 }
 
-// Watcher polls ECS tasks for all the activities of a worker. It batches
+// watcher polls ECS tasks for all the activities of a worker. It batches
 // the tasks of each (region, role, cluster) into DescribeTasks calls of up
 // to 100 ARNs and fans the results out to the subscribers, so the number of
 // calls grows with the number of batches, not of tasks.
@@ -68,12 +68,12 @@ type TaskSnapshot struct {
 // snapshot for free and fall into step with the others. A group whose
 // calls are still in flight is left out of the polls until they end, so
 // that a slow region or account delays no other.
-type Watcher struct {
-	opts  WatcherOptions
+type watcher struct {
+	opts  watcherOptions
 	calls atomic.Int64
 
 	mu     sync.Mutex
-	groups map[watchKey]map[*Subscription]struct{}
+	groups map[watchKey]map[*subscription]struct{}
 	// busy holds the groups whose poll is in flight.
 	busy map[watchKey]bool
 	// polls counts the polls in flight, which Close waits for.
@@ -87,15 +87,15 @@ type Watcher struct {
 	cancel context.CancelFunc
 }
 
-// NewWatcher starts a Watcher; Close stops it.
-func NewWatcher(opts WatcherOptions) *Watcher {
+// startWatcher starts a watcher; Close stops it.
+func startWatcher(opts watcherOptions) *watcher {
 	w := newWatcher(opts)
 	go w.run()
 	return w
 }
 
 // newWatcher returns a Watcher whose loop is not started.
-func newWatcher(opts WatcherOptions) *Watcher {
+func newWatcher(opts watcherOptions) *watcher {
 	if opts.MinPollInterval <= 0 {
 		opts.MinPollInterval = time.Second
 	}
@@ -103,9 +103,9 @@ func newWatcher(opts WatcherOptions) *Watcher {
 		opts.Logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Watcher{
+	return &watcher{
 		opts:   opts,
-		groups: map[watchKey]map[*Subscription]struct{}{},
+		groups: map[watchKey]map[*subscription]struct{}{},
 		busy:   map[watchKey]bool{},
 		kick:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
@@ -116,47 +116,47 @@ func newWatcher(opts WatcherOptions) *Watcher {
 
 // Close stops the watcher and waits for its goroutine to end. Subscribers
 // see Done closed.
-func (w *Watcher) Close() {
+func (w *watcher) Close() {
 	w.cancel()
 	<-w.done
 }
 
 // DescribeCalls returns the number of DescribeTasks calls made so far.
-func (w *Watcher) DescribeCalls() int64 { return w.calls.Load() }
+func (w *watcher) DescribeCalls() int64 { return w.calls.Load() }
 
 // watchKey groups the tasks one DescribeTasks call can cover.
 type watchKey struct {
-	ClientKey
+	clientKey
 	Cluster string
 }
 
-// Subscription delivers the snapshots of one watched task.
-type Subscription struct {
-	w        *Watcher
+// subscription delivers the snapshots of one watched task.
+type subscription struct {
+	w        *watcher
 	key      watchKey
 	taskArn  string
 	interval time.Duration
 	nextDue  time.Time // guarded by w.mu
-	c        chan TaskSnapshot
+	c        chan taskSnapshot
 }
 
 // Watch subscribes to the task taskArn of cluster (name or ARN) reached
 // with the clients of key, polled every interval (bounded below by the
 // watcher's MinPollInterval). The first snapshot comes at the next poll.
 // The caller must Close the subscription.
-func (w *Watcher) Watch(key ClientKey, cluster, taskArn string, interval time.Duration) *Subscription {
-	s := &Subscription{
+func (w *watcher) Watch(key clientKey, cluster, taskArn string, interval time.Duration) *subscription {
+	s := &subscription{
 		w:        w,
-		key:      watchKey{ClientKey: key, Cluster: cluster},
+		key:      watchKey{clientKey: key, Cluster: cluster},
 		taskArn:  taskArn,
 		interval: max(interval, w.opts.MinPollInterval),
 		nextDue:  time.Now(),
-		c:        make(chan TaskSnapshot, 1),
+		c:        make(chan taskSnapshot, 1),
 	}
 	w.mu.Lock()
 	g := w.groups[s.key]
 	if g == nil {
-		g = map[*Subscription]struct{}{}
+		g = map[*subscription]struct{}{}
 		w.groups[s.key] = g
 	}
 	g[s] = struct{}{}
@@ -166,13 +166,13 @@ func (w *Watcher) Watch(key ClientKey, cluster, taskArn string, interval time.Du
 }
 
 // C delivers the latest snapshot; an unread one is replaced by a newer one.
-func (s *Subscription) C() <-chan TaskSnapshot { return s.c }
+func (s *subscription) C() <-chan taskSnapshot { return s.c }
 
 // Done is closed when the watcher stops.
-func (s *Subscription) Done() <-chan struct{} { return s.w.ctx.Done() }
+func (s *subscription) Done() <-chan struct{} { return s.w.ctx.Done() }
 
 // Close ends the subscription.
-func (s *Subscription) Close() {
+func (s *subscription) Close() {
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
 	g := s.w.groups[s.key]
@@ -182,14 +182,14 @@ func (s *Subscription) Close() {
 	}
 }
 
-func (w *Watcher) wake() {
+func (w *watcher) wake() {
 	select {
 	case w.kick <- struct{}{}:
 	default:
 	}
 }
 
-func (w *Watcher) run() {
+func (w *watcher) run() {
 	defer close(w.done)
 	defer w.polls.Wait()
 	timer := time.NewTimer(time.Hour)
@@ -216,7 +216,7 @@ func (w *Watcher) run() {
 // nextWake is the earliest due time of a subscription, but not sooner than
 // MinPollInterval after the last poll; ok is false with no subscription
 // (groups being polled do not count: the end of their poll wakes the loop).
-func (w *Watcher) nextWake(lastPoll time.Time) (time.Time, bool) {
+func (w *watcher) nextWake(lastPoll time.Time) (time.Time, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var next time.Time
@@ -242,7 +242,7 @@ func (w *Watcher) nextWake(lastPoll time.Time) (time.Time, bool) {
 // poll describes the due tasks of every group not already being polled,
 // the groups in parallel, and delivers the snapshots of each call as it
 // returns.
-func (w *Watcher) poll(now time.Time) {
+func (w *watcher) poll(now time.Time) {
 	// A subscription due within half a tick is polled now rather than
 	// costing a poll of its own a moment later.
 	horizon := now.Add(w.opts.MinPollInterval / 2)
@@ -274,7 +274,7 @@ func (w *Watcher) poll(now time.Time) {
 // planBatch returns the ARNs a group's poll describes: those due by
 // horizon, then, to fill the last call, those not due yet (which then fall
 // into step with the others). None when nothing is due.
-func planBatch(g map[*Subscription]struct{}, horizon time.Time) []string {
+func planBatch(g map[*subscription]struct{}, horizon time.Time) []string {
 	// A task watched twice is described once, and is due when either
 	// watch is.
 	isDue := make(map[string]bool, len(g))
@@ -298,8 +298,8 @@ func planBatch(g map[*Subscription]struct{}, horizon time.Time) []string {
 
 // describe makes one DescribeTasks call for arns and returns a snapshot
 // per ARN.
-func (w *Watcher) describe(key watchKey, arns []string) map[string]TaskSnapshot {
-	out := make(map[string]TaskSnapshot, len(arns))
+func (w *watcher) describe(key watchKey, arns []string) map[string]taskSnapshot {
+	out := make(map[string]taskSnapshot, len(arns))
 	ctx, cancel := context.WithTimeout(w.ctx, describeCallTimeout)
 	defer cancel()
 	w.calls.Add(1)
@@ -307,26 +307,26 @@ func (w *Watcher) describe(key watchKey, arns []string) map[string]TaskSnapshot 
 	if key.Cluster != "" {
 		in.Cluster = aws.String(key.Cluster)
 	}
-	resp, err := w.opts.Clients(key.ClientKey).DescribeTasks(ctx, in)
+	resp, err := w.opts.Clients(key.clientKey).DescribeTasks(ctx, in)
 	if err != nil {
 		if w.ctx.Err() == nil {
 			w.opts.Logger.Warn("DescribeTasks failed", "cluster", key.Cluster, "region", key.Region, "tasks", len(arns), "error", err)
 		}
 		for _, arn := range arns {
-			out[arn] = TaskSnapshot{Err: err}
+			out[arn] = taskSnapshot{Err: err}
 		}
 		return out
 	}
 	for i := range resp.Tasks {
 		t := &resp.Tasks[i]
-		out[aws.ToString(t.TaskArn)] = TaskSnapshot{Task: t}
+		out[aws.ToString(t.TaskArn)] = taskSnapshot{Task: t}
 	}
 	for _, f := range resp.Failures {
-		out[aws.ToString(f.Arn)] = TaskSnapshot{Missing: true, Reason: aws.ToString(f.Reason)}
+		out[aws.ToString(f.Arn)] = taskSnapshot{Missing: true, Reason: aws.ToString(f.Reason)}
 	}
 	for _, arn := range arns {
 		if _, ok := out[arn]; !ok {
-			out[arn] = TaskSnapshot{Missing: true, Reason: "MISSING"}
+			out[arn] = taskSnapshot{Missing: true, Reason: "MISSING"}
 		}
 	}
 	return out
@@ -334,7 +334,7 @@ func (w *Watcher) describe(key watchKey, arns []string) map[string]TaskSnapshot 
 
 // endPoll ends the poll of the group key and wakes the loop, which left
 // the group out of its schedule meanwhile.
-func (w *Watcher) endPoll(key watchKey) {
+func (w *watcher) endPoll(key watchKey) {
 	w.mu.Lock()
 	delete(w.busy, key)
 	w.mu.Unlock()
@@ -343,7 +343,7 @@ func (w *Watcher) endPoll(key watchKey) {
 
 // deliver hands each subscriber of key its task's snapshot, replacing one
 // it has not read yet, and schedules its next poll.
-func (w *Watcher) deliver(key watchKey, snaps map[string]TaskSnapshot, now time.Time) {
+func (w *watcher) deliver(key watchKey, snaps map[string]taskSnapshot, now time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for s := range w.groups[key] {

@@ -27,16 +27,16 @@ func benchWatcher(b *testing.B, waves int) {
 	const tasks = 500
 	const interval = 5 * time.Millisecond
 	f := newFakeECS()
-	w := NewWatcher(WatcherOptions{
-		Clients:         func(ClientKey) ECSAPI { return f },
+	w := startWatcher(watcherOptions{
+		Clients:         func(clientKey) ECSAPI { return f },
 		MinPollInterval: interval,
 		Logger:          slog.New(slog.DiscardHandler),
 	})
 	defer w.Close()
-	key := ClientKey{Region: testRegion}
-	subs := make([]*Subscription, 0, tasks)
+	key := clientKey{Region: testRegion}
+	subs := make([]*subscription, 0, tasks)
 	for range waves {
-		wave := make([]*Subscription, 0, tasks/waves)
+		wave := make([]*subscription, 0, tasks/waves)
 		for range tasks / waves {
 			wave = append(wave, w.Watch(key, testCluster, f.addTask("RUNNING"), interval))
 		}

@@ -16,25 +16,25 @@ import (
 )
 
 // unstartedWatcher is a Watcher over f whose polls the test drives.
-func unstartedWatcher(f *fakeECS, minInterval time.Duration) *Watcher {
-	return newWatcher(WatcherOptions{Clients: func(ClientKey) ECSAPI { return f }, MinPollInterval: minInterval, Logger: slog.New(slog.DiscardHandler)})
+func unstartedWatcher(f *fakeECS, minInterval time.Duration) *watcher {
+	return newWatcher(watcherOptions{Clients: func(clientKey) ECSAPI { return f }, MinPollInterval: minInterval, Logger: slog.New(slog.DiscardHandler)})
 }
 
 // received drains the subscription's pending snapshot, if any.
-func received(s *Subscription) (TaskSnapshot, bool) {
+func received(s *subscription) (taskSnapshot, bool) {
 	select {
 	case snap := <-s.C():
 		return snap, true
 	default:
-		return TaskSnapshot{}, false
+		return taskSnapshot{}, false
 	}
 }
 
 func TestWatcherBatchesDescribeTasksByHundred(t *testing.T) {
 	f := newFakeECS()
 	w := unstartedWatcher(f, time.Second)
-	key := ClientKey{Region: testRegion}
-	var subs []*Subscription
+	key := clientKey{Region: testRegion}
+	var subs []*subscription
 	for range 250 {
 		subs = append(subs, w.Watch(key, testCluster, f.addTask("RUNNING"), 5*time.Second))
 	}
@@ -56,12 +56,12 @@ func TestWatcherSeparatesClustersRegionsAndRoles(t *testing.T) {
 	f := newFakeECS()
 	w := unstartedWatcher(f, time.Second)
 	arn := f.addTask("RUNNING")
-	w.Watch(ClientKey{Region: testRegion}, testCluster, arn, time.Second)
-	w.Watch(ClientKey{Region: testRegion}, "other", arn, time.Second)
-	w.Watch(ClientKey{Region: "eu-west-1"}, testCluster, arn, time.Second)
-	w.Watch(ClientKey{Region: testRegion, RoleArn: "arn:aws:iam::1:role/r"}, testCluster, arn, time.Second)
+	w.Watch(clientKey{Region: testRegion}, testCluster, arn, time.Second)
+	w.Watch(clientKey{Region: testRegion}, "other", arn, time.Second)
+	w.Watch(clientKey{Region: "eu-west-1"}, testCluster, arn, time.Second)
+	w.Watch(clientKey{Region: testRegion, RoleArn: "arn:aws:iam::1:role/r"}, testCluster, arn, time.Second)
 	// The same task watched twice is described once.
-	w.Watch(ClientKey{Region: testRegion}, testCluster, arn, time.Second)
+	w.Watch(clientKey{Region: testRegion}, testCluster, arn, time.Second)
 
 	w.poll(time.Now())
 
@@ -72,8 +72,8 @@ func TestWatcherSeparatesClustersRegionsAndRoles(t *testing.T) {
 func TestWatcherPollsDueTasksAndFillsTheBatchWithOthers(t *testing.T) {
 	f := newFakeECS()
 	w := unstartedWatcher(f, 10*time.Millisecond)
-	key := ClientKey{Region: testRegion}
-	var fast, slow []*Subscription
+	key := clientKey{Region: testRegion}
+	var fast, slow []*subscription
 	for range 150 {
 		fast = append(fast, w.Watch(key, testCluster, f.addTask("RUNNING"), 10*time.Millisecond))
 	}
@@ -107,7 +107,7 @@ func TestWatcherPollsDueTasksAndFillsTheBatchWithOthers(t *testing.T) {
 func TestWatcherSkipsGroupsWithNothingDue(t *testing.T) {
 	f := newFakeECS()
 	w := unstartedWatcher(f, 10*time.Millisecond)
-	s := w.Watch(ClientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Hour)
+	s := w.Watch(clientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Hour)
 	t0 := time.Now()
 	w.poll(t0)
 	_, ok := received(s)
@@ -122,7 +122,7 @@ func TestWatcherSkipsGroupsWithNothingDue(t *testing.T) {
 func TestWatcherReportsMissingTasksAndErrors(t *testing.T) {
 	f := newFakeECS()
 	w := unstartedWatcher(f, time.Second)
-	key := ClientKey{Region: testRegion}
+	key := clientKey{Region: testRegion}
 	missing := w.Watch(key, testCluster, "arn:aws:ecs:us-east-1:123456789012:task/jobs/nope", time.Second)
 	w.poll(time.Now())
 	snap, ok := received(missing)
@@ -142,7 +142,7 @@ func TestWatcherKeepsOnlyTheLatestUnreadSnapshot(t *testing.T) {
 	f := newFakeECS()
 	w := unstartedWatcher(f, time.Millisecond)
 	arn := f.addTask("PENDING")
-	s := w.Watch(ClientKey{Region: testRegion}, testCluster, arn, time.Millisecond)
+	s := w.Watch(clientKey{Region: testRegion}, testCluster, arn, time.Millisecond)
 	t0 := time.Now()
 	w.poll(t0)
 	f.update(arn, func(t *types.Task) { t.LastStatus = aws.String("RUNNING") })
@@ -157,9 +157,9 @@ func TestWatcherKeepsOnlyTheLatestUnreadSnapshot(t *testing.T) {
 
 func TestWatcherLoopDeliversUntilClosed(t *testing.T) {
 	f := newFakeECS()
-	w := NewWatcher(WatcherOptions{Clients: func(ClientKey) ECSAPI { return f }, MinPollInterval: time.Millisecond})
+	w := startWatcher(watcherOptions{Clients: func(clientKey) ECSAPI { return f }, MinPollInterval: time.Millisecond})
 	arn := f.addTask("PENDING")
-	s := w.Watch(ClientKey{Region: testRegion}, testCluster, arn, time.Millisecond)
+	s := w.Watch(clientKey{Region: testRegion}, testCluster, arn, time.Millisecond)
 	got := 0
 	deadline := time.After(10 * time.Second)
 	for got < 3 {
@@ -186,7 +186,7 @@ func TestWatcherLoopDeliversUntilClosed(t *testing.T) {
 func TestWatcherUnsubscribedTaskIsNotPolled(t *testing.T) {
 	f := newFakeECS()
 	w := unstartedWatcher(f, time.Second)
-	s := w.Watch(ClientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Second)
+	s := w.Watch(clientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Second)
 	s.Close()
 	w.poll(time.Now())
 	_, _, calls := f.snapshot()
@@ -202,7 +202,7 @@ func TestPlanBatchPollsATaskWatchedTwiceWhenEitherWatchIsDue(t *testing.T) {
 	// not decide whether the task is described. Fresh maps, many times, as
 	// map iteration order is random.
 	for range 200 {
-		g := map[*Subscription]struct{}{
+		g := map[*subscription]struct{}{
 			{taskArn: "arn:task/1", nextDue: now.Add(-time.Second)}: {},
 			{taskArn: "arn:task/1", nextDue: now.Add(time.Hour)}:    {},
 		}
@@ -230,8 +230,8 @@ func TestWatcherKeepsPollingOtherGroupsWhileOneStalls(t *testing.T) {
 	f := newFakeECS()
 	stalled := stalledECS{fakeECS: f, release: make(chan struct{})}
 	const slowRegion = "eu-west-1"
-	w := NewWatcher(WatcherOptions{
-		Clients: func(k ClientKey) ECSAPI {
+	w := startWatcher(watcherOptions{
+		Clients: func(k clientKey) ECSAPI {
 			if k.Region == slowRegion {
 				return stalled
 			}
@@ -242,9 +242,9 @@ func TestWatcherKeepsPollingOtherGroupsWhileOneStalls(t *testing.T) {
 	})
 	defer w.Close()
 	defer close(stalled.release)
-	slow := w.Watch(ClientKey{Region: slowRegion}, testCluster, f.addTask("RUNNING"), time.Millisecond)
+	slow := w.Watch(clientKey{Region: slowRegion}, testCluster, f.addTask("RUNNING"), time.Millisecond)
 	defer slow.Close()
-	healthy := w.Watch(ClientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Millisecond)
+	healthy := w.Watch(clientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Millisecond)
 	defer healthy.Close()
 
 	// A region whose DescribeTasks hangs must not hold the polls of the
@@ -294,10 +294,10 @@ func (s secondCallHangs) DescribeTasks(ctx context.Context, in *ecs.DescribeTask
 func TestWatcherDeliversEachBatchOfAGroupAsItsCallReturns(t *testing.T) {
 	f := newFakeECS()
 	api := secondCallHangs{fakeECS: f, calls: new(atomic.Int32), release: make(chan struct{})}
-	w := newWatcher(WatcherOptions{Clients: func(ClientKey) ECSAPI { return api }, MinPollInterval: time.Second, Logger: slog.New(slog.DiscardHandler)})
-	var subs []*Subscription
+	w := newWatcher(watcherOptions{Clients: func(clientKey) ECSAPI { return api }, MinPollInterval: time.Second, Logger: slog.New(slog.DiscardHandler)})
+	var subs []*subscription
 	for range 150 {
-		subs = append(subs, w.Watch(ClientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Second))
+		subs = append(subs, w.Watch(clientKey{Region: testRegion}, testCluster, f.addTask("RUNNING"), time.Second))
 	}
 	polled := make(chan struct{})
 	go func() {

@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	if err != nil {
 		return err
 	}
-	acts, err := activities.New(ctx, activities.Options{
+	acts := activities.New(activities.Options{
 		AWS:              awsCfg,
 		Defaults:         defaults,
 		SearchAttributes: searchAttributesRegistered(ctx, tc, clientOpts.Namespace, logger),
@@ -107,9 +107,6 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		RegisterDelay:    cfg.registerDelay,
 		MetricsHandler:   metrics.Handler(),
 	})
-	if err != nil {
-		return startupErr(fmt.Errorf("activities: %w", err))
-	}
 	defer acts.Close()
 
 	// The reaper stops the tasks of workflows that ended without stopping
