@@ -93,7 +93,7 @@ func TestTheStoppedToCloseLatencyIsNotRecordedWithoutAClose(t *testing.T) {
 
 func TestTheREADMEAndTheDashboardShowTheStoppedToCloseLatency(t *testing.T) {
 	served := metricStoppedToClose + "_seconds"
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/design.md")
 	require.NoError(t, err)
 	assert.Contains(t, string(readme), "| `"+served+"` |")
 	dashboard, err := os.ReadFile("../docs/grafana-dashboard.json")

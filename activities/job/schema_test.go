@@ -159,8 +159,9 @@ func fieldPaths(t reflect.Type, prefix string) []string {
 	return out
 }
 
-// TestSchemaAcceptsTheREADMEJobs checks the JSON jobs of the README (```json
-// blocks and `--input '{...}'` arguments) that the worker of `make demo`
+// TestSchemaAcceptsTheREADMEJobs checks the JSON jobs of the README and
+// docs/job-configuration.md (```json blocks and `--input '{...}'`
+// arguments) that the worker of `make demo`
 // (its job defaults) accepts, and the demo's defaults file.
 func TestSchemaAcceptsTheREADMEJobs(t *testing.T) {
 	sch := compileSchema(t)
@@ -169,6 +170,9 @@ func TestSchemaAcceptsTheREADMEJobs(t *testing.T) {
 	require.NoError(t, validate(t, sch, string(defaults)), "scripts/demo-job-defaults.json")
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
+	reference, err := os.ReadFile("../../docs/job-configuration.md")
+	require.NoError(t, err)
+	readme = append(append(readme, '\n'), reference...)
 
 	var docs []string
 	for _, m := range regexp.MustCompile("(?ms)^```json\n(.*?)^```").FindAllStringSubmatch(string(readme), -1) {
