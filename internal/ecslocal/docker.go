@@ -117,7 +117,9 @@ func (r *dockerRuntime) removeLeftovers(ctx context.Context) error {
 // is gone already is no error.
 func (r *dockerRuntime) removeContainer(ctx context.Context, id string) error {
 	_, err := r.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-	if err != nil && !cerrdefs.IsNotFound(err) {
+	// Gone, or being removed already (by the server that owns it, or by
+	// another one cleaning up at the same time): either way it goes.
+	if err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
 		return err
 	}
 	return nil

@@ -319,13 +319,21 @@ func testSharedNetwork(t *testing.T, e *env, rt testRuntime) {
 	port := strconv.Itoa(freePort(t))
 	server := e.container("server", "busybox", "nc", "-l", "-p", port)
 	server.Essential = aws.Bool(false)
-	client := e.container("client", "sh", "-c", `i=0; until echo "hello over $1" | busybox nc 127.0.0.1 "$1"; do i=$((i+1)); [ $i -lt 100 ] || exit 9; sleep 0.05; done`, "sh", port)
+	client := e.container("client", "sh", "-c", `i=0; until echo "hello over $1" | busybox nc 127.0.0.1 "$1"; do i=$((i+1)); [ $i -lt 400 ] || exit 9; sleep 0.05; done`, "sh", port)
 	client.DependsOn = []types.ContainerDependency{{ContainerName: aws.String("server"), Condition: types.ContainerConditionStart}}
 	e.register("net", server, client)
 	arn := aws.ToString(e.run(&ecs.RunTaskInput{TaskDefinition: aws.String("net")}).TaskArn)
 	done := e.waitStatus(arn, "STOPPED")
 	assert.Equal(t, int32(0), exitCodes(done)["client"])
-	assert.Equal(t, []string{"hello over " + port}, e.logLines("/ecslocal/test", "app/server/"+taskID(arn)))
+	// The server's last line may reach its stream after the task stopped
+	// (the client, essential, stopped it), as CloudWatch's may.
+	stream := "app/server/" + taskID(arn)
+	lines := e.logLines("/ecslocal/test", stream)
+	for deadline := time.Now().Add(10 * time.Second); len(lines) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond) // poll interval of the wait for the line
+		lines = e.logLines("/ecslocal/test", stream)
+	}
+	assert.Equal(t, []string{"hello over " + port}, lines)
 }
 
 func freePort(t *testing.T) int {
